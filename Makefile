@@ -1,0 +1,48 @@
+# The two commands: `make run` (demo on embedded defaults) and `make test` (the whole suite).
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+# Django 6 needs Python 3.12+; take the first one found.
+PYTHON ?= $(shell for p in python3.13 python3.12 python3 $(wildcard /root/.pyenv/versions/3.13*/bin/python3) $(wildcard /root/.pyenv/versions/3.12*/bin/python3) $(wildcard /usr/local/bin/python3.1[2-9]) $(wildcard /usr/bin/python3.1[2-9]); do \
+	$$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { echo $$p; break; }; done)
+
+.PHONY: run test test-scale lint format install messages clean
+
+$(BIN)/.installed: pyproject.toml
+	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (Django 6)."; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+install: $(BIN)/.installed messages
+
+messages: $(BIN)/.installed
+	$(BIN)/python -m supportdesk.translations
+
+.env:
+	$(BIN)/python -m supportdesk.devenv .env
+
+run: install .env
+	$(BIN)/python manage.py demo
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(BIN)/.installed
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+# The same suite on the scale-out stack: PostgreSQL and Redis (both on this machine in CI).
+SCALE_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/supportdesk
+SCALE_REDIS_URL ?= redis://127.0.0.1:6379/1
+test-scale: install
+	DATABASE_URL=$(SCALE_DATABASE_URL) REDIS_URL=$(SCALE_REDIS_URL) $(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) var

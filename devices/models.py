@@ -1,0 +1,139 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from devices import vendor
+from devices.crypto import EncryptedTextField
+
+
+class Credential(models.Model):
+    """An app registered with the vendor (one per region). Secrets are encrypted at rest."""
+
+    name = models.SlugField(_("name"), max_length=50, unique=True)
+    region = models.CharField(_("region"), max_length=50, blank=True)
+    base_url = models.URLField(_("base URL"), help_text=_("The vendor domain for this region."))
+    app_id = models.CharField(_("app id"), max_length=100)
+    app_token = EncryptedTextField(_("app token"))
+    app_key = EncryptedTextField(_("app key"))
+    access_id = models.CharField(
+        _("access id override"),
+        max_length=100,
+        blank=True,
+        help_text=_("Sent as X-IotVideo-AccessID. Empty: the app id."),
+    )
+    is_default = models.BooleanField(_("default"), default=False)
+    enabled = models.BooleanField(_("enabled"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    last_ok_at = models.DateTimeField(_("last successful call"), null=True, blank=True)
+    last_error_at = models.DateTimeField(_("last failed call"), null=True, blank=True)
+    last_error = models.CharField(_("last failure"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-is_default", "name"]
+        verbose_name = _("vendor credential")
+        verbose_name_plural = _("vendor credentials")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"],
+                condition=Q(is_default=True),
+                name="one_default_credential",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.region})" if self.region else self.name
+
+    def endpoint(self) -> vendor.Endpoint:
+        return vendor.Endpoint(
+            base_url=self.base_url,
+            app_id=self.app_id,
+            app_token=self.app_token,
+            app_key=self.app_key,
+            access_id=self.access_id,
+        )
+
+
+class Lookup(models.Model):
+    """The audit log: one row per lookup, written before the vendor call, completed after."""
+
+    class Kind(models.TextChoices):
+        SERIAL = "sn", _("serial number")
+        DEVICE_ID = "dev_id", _("device id")
+        USER = "user", _("user id")
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", _("pending")
+        OK = "ok", _("ok")
+        NOT_FOUND = "not_found", _("not found")
+        VENDOR_ERROR = "vendor_error", _("vendor error")
+        SIGNATURE_ERROR = "signature_error", _("signature error")
+        UNAVAILABLE = "unavailable", _("vendor unavailable")
+        RATE_LIMITED = "rate_limited", _("rate limited")
+        INVALID_INPUT = "invalid_input", _("invalid input")
+
+    class Source(models.TextChoices):
+        FRESH = "fresh", _("fresh from the vendor")
+        CACHED = "cached", _("from cache")
+        SHARED = "shared", _("shared with a simultaneous lookup")
+
+    class Endpoint(models.TextChoices):
+        DEV_INFO = "devInfo", "devInfo"
+        DEV_LIST = "devList", "devList"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="lookups",
+    )
+    username = models.CharField(_("username"), max_length=150, blank=True)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    value = models.CharField(_("value searched"), max_length=200)
+    owner_access_id = models.CharField(_("owner's user id"), max_length=40, blank=True)
+    credential = models.ForeignKey(
+        Credential,
+        verbose_name=_("credential"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="lookups",
+    )
+    credential_name = models.CharField(_("credential name"), max_length=50, blank=True)
+    endpoint = models.CharField(_("endpoint"), max_length=10, choices=Endpoint.choices, blank=True)
+    outcome = models.CharField(
+        _("outcome"), max_length=20, choices=Outcome.choices, default=Outcome.PENDING
+    )
+    vendor_code = models.IntegerField(_("vendor code"), null=True, blank=True)
+    vendor_message = models.CharField(_("vendor message"), max_length=300, blank=True)
+    request_id = models.CharField(_("vendor requestId"), max_length=100, blank=True)
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices, blank=True)
+    client_ip = models.GenericIPAddressField(_("client IP"), null=True, blank=True)
+    reason = models.CharField(_("ticket / reason"), max_length=200, blank=True)
+    http_request_id = models.CharField(_("request id"), max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("lookup")
+        verbose_name_plural = _("lookups")
+        indexes = [
+            models.Index(fields=["value", "-created_at"], name="lookup_value_idx"),
+            models.Index(fields=["owner_access_id"], name="lookup_owner_idx"),
+            models.Index(fields=["request_id"], name="lookup_request_idx"),
+            models.Index(fields=["username", "-created_at"], name="lookup_username_idx"),
+            models.Index(fields=["user", "-created_at"], name="lookup_user_idx"),
+            models.Index(fields=["outcome", "-created_at"], name="lookup_outcome_idx"),
+        ]
+        permissions = [
+            ("lookup_devices", _("Can look up devices and users at the vendor")),
+            ("view_all_lookups", _("Can see everyone's lookups")),
+            ("export_lookups", _("Can export lookups as CSV")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.value} by {self.username or '?'}"

@@ -1,0 +1,348 @@
+"""Use cases. The only place that ties credential, limiter, cache, vendor client and audit together.
+
+Views, admin actions and management commands all call these functions, so a lookup behaves the
+same whoever asks for it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from devices import vendor
+from devices.coalescing import Source, get_coordinator
+from devices.crypto import SecretUnavailable
+from devices.models import Credential, Lookup
+from devices.ratelimit import VendorBusy, acquire_vendor_slot, get_limiter
+from devices.vendor.results import loads, parse_device_list, parse_device_report
+
+log = logging.getLogger("supportdesk.lookups")
+
+NO_CREDENTIAL = "No vendor credential is configured or enabled."
+UNKNOWN_CREDENTIAL = "There is no enabled vendor credential named {name!r}."
+INTERNAL_ERROR = "The lookup failed inside SupportDesk; the error is in the server log."
+# The vendor's table marks accessId as required; its own example sends -1 when the owner is not
+# known, which is what support staff usually have.
+UNKNOWN_OWNER = "-1"
+# A refused call without a Retry-After still pauses everyone for this long.
+DEFAULT_PAUSE_SECONDS = 1.0
+
+
+class CredentialNotFound(Exception):
+    pass
+
+
+@dataclass
+class LookupResult:
+    """What a lookup produced: the audit row, and either data or the error that explains it."""
+
+    lookup: Lookup
+    data: vendor.DeviceReport | vendor.DeviceList | None = None
+    error: Exception | None = None
+    fetched_at: datetime | None = None
+    retry_after: float | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def credential_choices() -> list[Credential]:
+    return list(Credential.objects.filter(enabled=True).order_by("-is_default", "name"))
+
+
+def credential_get(*, name: str | None = None) -> Credential:
+    """The enabled credential with that name, or the default one (or the only one)."""
+    enabled = Credential.objects.filter(enabled=True)
+    if name:
+        try:
+            return enabled.get(name=name)
+        except Credential.DoesNotExist:
+            raise CredentialNotFound(UNKNOWN_CREDENTIAL.format(name=name)) from None
+    credential = enabled.order_by("-is_default", "name").first()
+    if credential is None:
+        raise CredentialNotFound(NO_CREDENTIAL)
+    return credential
+
+
+def vendor_client(credential: Credential) -> vendor.VendorClient:
+    return vendor.VendorClient(
+        credential.endpoint(),
+        timeout=settings.VENDOR_TIMEOUT,
+        before_send=partial(acquire_vendor_slot, credential.app_id),
+        not_found_codes=settings.VENDOR_NOT_FOUND_CODES,
+        rate_limit_codes=settings.VENDOR_RATE_LIMIT_CODES,
+    )
+
+
+def lookup_device(
+    *,
+    user,
+    kind: str,
+    value: str,
+    owner_access_id: str = "",
+    credential_name: str | None = None,
+    reason: str = "",
+    client_ip: str | None = None,
+    refresh: bool = False,
+    http_request_id: str = "",
+) -> LookupResult:
+    """Look up one device by serial number (kind "sn") or vendor device id (kind "dev_id")."""
+    if kind not in (Lookup.Kind.SERIAL, Lookup.Kind.DEVICE_ID):
+        raise ValueError(f"not a device lookup kind: {kind}")
+    sn, dev_id = (value, "") if kind == Lookup.Kind.SERIAL else ("", value)
+    access_id = owner_access_id or UNKNOWN_OWNER
+    return _run_lookup(
+        user=user,
+        kind=kind,
+        value=value,
+        owner_access_id=owner_access_id,
+        credential_name=credential_name,
+        reason=reason,
+        client_ip=client_ip,
+        refresh=refresh,
+        http_request_id=http_request_id,
+        endpoint=Lookup.Endpoint.DEV_INFO,
+        call=lambda client: client.device_info(sn=sn, dev_id=dev_id, access_id=access_id),
+        parse=parse_device_report,
+        cache_key=f"devInfo:{kind}:{value}:{access_id}",
+    )
+
+
+def list_user_devices(
+    *,
+    user,
+    access_id: str,
+    credential_name: str | None = None,
+    reason: str = "",
+    client_ip: str | None = None,
+    refresh: bool = False,
+    http_request_id: str = "",
+) -> LookupResult:
+    """Every device on a vendor-cloud user's account, owned or shared with them."""
+    return _run_lookup(
+        user=user,
+        kind=Lookup.Kind.USER,
+        value=access_id,
+        owner_access_id="",
+        credential_name=credential_name,
+        reason=reason,
+        client_ip=client_ip,
+        refresh=refresh,
+        http_request_id=http_request_id,
+        endpoint=Lookup.Endpoint.DEV_LIST,
+        call=lambda client: client.device_list(access_id=access_id),
+        parse=parse_device_list,
+        cache_key=f"devList:{access_id}",
+    )
+
+
+def record_refused_lookup(
+    *,
+    user,
+    kind: str,
+    value: str,
+    outcome: str,
+    message: str,
+    owner_access_id: str = "",
+    reason: str = "",
+    client_ip: str | None = None,
+    http_request_id: str = "",
+) -> Lookup:
+    """Audit a lookup that never reached the vendor (invalid input, per-person limit)."""
+    lookup = Lookup.objects.create(
+        user=user,
+        username=user.get_username(),
+        kind=kind,
+        value=value[:200],
+        owner_access_id=owner_access_id[:40],
+        outcome=outcome,
+        vendor_message=message[:300],
+        duration_ms=0,
+        client_ip=client_ip,
+        reason=reason[:200],
+        http_request_id=http_request_id,
+    )
+    _log_lookup(lookup)
+    return lookup
+
+
+def _run_lookup(
+    *,
+    user,
+    kind: str,
+    value: str,
+    owner_access_id: str,
+    credential_name: str | None,
+    reason: str,
+    client_ip: str | None,
+    refresh: bool,
+    http_request_id: str,
+    endpoint: str,
+    call: Callable[[vendor.VendorClient], Any],
+    parse: Callable[[dict], Any],
+    cache_key: str,
+) -> LookupResult:
+    # The row exists before anything can go wrong, so a crash mid-call leaves a "pending" trace.
+    lookup = Lookup.objects.create(
+        user=user,
+        username=user.get_username(),
+        kind=kind,
+        value=value,
+        owner_access_id=owner_access_id,
+        endpoint=endpoint,
+        client_ip=client_ip,
+        reason=reason,
+        http_request_id=http_request_id,
+    )
+    started = time.monotonic()
+    result = LookupResult(lookup=lookup)
+    try:
+        credential = credential_get(name=credential_name)
+        lookup.credential = credential
+        lookup.credential_name = credential.name
+        fresh: dict[str, Any] = {}
+
+        def produce() -> str:
+            data = call(vendor_client(credential))
+            fresh["data"] = data
+            # The vendor sends no fractions; a stray one (a Decimal here) is cached as text.
+            return json.dumps(data.raw, ensure_ascii=False, default=str)
+
+        payload, source, stored_at = get_coordinator().fetch(
+            f"{credential.pk}:{credential.app_id}:{cache_key}",
+            produce,
+            ttl=settings.LOOKUP_CACHE_SECONDS,
+            refresh=refresh,
+            wait=settings.VENDOR_MAX_WAIT + settings.VENDOR_TIMEOUT,
+        )
+        result.data = fresh["data"] if "data" in fresh else parse(loads(payload))
+        result.fetched_at = datetime.fromtimestamp(stored_at, tz=UTC)
+        lookup.source = source
+        lookup.outcome = Lookup.Outcome.OK
+        lookup.request_id = result.data.request_id or ""
+        if source == Source.FRESH:
+            _mark_credential(credential, ok=True)
+    except Exception as error:  # every failure becomes an outcome and a message, never a 500
+        _record_failure(lookup, result, error)
+    lookup.duration_ms = round((time.monotonic() - started) * 1000)
+    lookup.save()
+    _log_lookup(lookup)
+    return result
+
+
+OUTCOMES: list[tuple[type[Exception], str]] = [
+    (vendor.DeviceNotFound, Lookup.Outcome.NOT_FOUND),
+    (vendor.SignatureRejected, Lookup.Outcome.SIGNATURE_ERROR),
+    (vendor.VendorRateLimited, Lookup.Outcome.RATE_LIMITED),
+    (VendorBusy, Lookup.Outcome.RATE_LIMITED),
+    (vendor.VendorUnavailable, Lookup.Outcome.UNAVAILABLE),
+    (vendor.VendorRefused, Lookup.Outcome.VENDOR_ERROR),
+    (CredentialNotFound, Lookup.Outcome.VENDOR_ERROR),
+    (SecretUnavailable, Lookup.Outcome.SIGNATURE_ERROR),
+]
+
+
+def _record_failure(lookup: Lookup, result: LookupResult, error: Exception) -> None:
+    outcome = next((o for kind, o in OUTCOMES if isinstance(error, kind)), None)
+    if outcome is None:
+        log.exception("lookup %s failed unexpectedly", lookup.pk)
+        outcome = Lookup.Outcome.UNAVAILABLE
+        lookup.vendor_message = INTERNAL_ERROR
+    else:
+        lookup.vendor_message = str(error)[:300]
+    result.error = error
+    lookup.outcome = outcome
+    if isinstance(error, vendor.VendorError):
+        lookup.vendor_code = error.code
+        lookup.request_id = error.request_id or ""
+        if lookup.credential_id:
+            _mark_credential(lookup.credential, ok=False, message=lookup.vendor_message)
+    if isinstance(error, vendor.VendorRateLimited) and lookup.credential_id:
+        pause = error.retry_after or DEFAULT_PAUSE_SECONDS
+        get_limiter().pause(lookup.credential.app_id, pause)
+        result.retry_after = pause
+    if isinstance(error, VendorBusy):
+        result.retry_after = error.retry_after
+
+
+def _mark_credential(credential: Credential, *, ok: bool, message: str = "") -> None:
+    # update(), not save(): never rewrite the encrypted secrets from a lookup.
+    now = timezone.now()
+    if ok:
+        Credential.objects.filter(pk=credential.pk).update(last_ok_at=now)
+    else:
+        Credential.objects.filter(pk=credential.pk).update(
+            last_error_at=now, last_error=message[:300]
+        )
+
+
+def _log_lookup(lookup: Lookup) -> None:
+    log.info(
+        json.dumps(
+            {
+                "event": "lookup",
+                "lookup_id": lookup.pk,
+                "request_id": lookup.http_request_id,
+                "user": lookup.username,
+                "kind": lookup.kind,
+                "value": lookup.value,
+                "credential": lookup.credential_name,
+                "endpoint": lookup.endpoint,
+                "outcome": lookup.outcome,
+                "vendor_code": lookup.vendor_code,
+                "vendor_request_id": lookup.request_id,
+                "source": lookup.source,
+                "duration_ms": lookup.duration_ms,
+            },
+            ensure_ascii=False,
+        )
+    )
+
+
+@dataclass
+class CredentialCheck:
+    accepted: bool
+    message: str
+    request_id: str | None = None
+
+
+CHECK_ACCEPTED = "The vendor accepted the signature (requestId {request_id})."
+CHECK_ACCEPTED_WITH_CODE = (
+    "The vendor accepted the signature but answered code {code}: {msg} (requestId {request_id})."
+)
+CHECK_REJECTED = "The vendor rejected the signature: {error}"
+CHECK_UNREACHABLE = "Could not check the credential: {error}"
+
+
+def credential_check(*, credential: Credential) -> CredentialCheck:
+    """One signed call (a device list for an unknown user) to see whether the vendor accepts us."""
+    try:
+        answer = vendor_client(credential).device_list(access_id=UNKNOWN_OWNER)
+    except vendor.SignatureRejected as error:
+        check = CredentialCheck(False, CHECK_REJECTED.format(error=error), error.request_id)
+    except vendor.VendorRefused as error:
+        check = CredentialCheck(
+            True,
+            CHECK_ACCEPTED_WITH_CODE.format(
+                code=error.code, msg=error.vendor_message, request_id=error.request_id
+            ),
+            error.request_id,
+        )
+    except (vendor.VendorError, VendorBusy, SecretUnavailable) as error:
+        check = CredentialCheck(False, CHECK_UNREACHABLE.format(error=error))
+    else:
+        check = CredentialCheck(
+            True, CHECK_ACCEPTED.format(request_id=answer.request_id), answer.request_id
+        )
+    _mark_credential(credential, ok=check.accepted, message=check.message)
+    return check

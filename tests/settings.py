@@ -1,0 +1,22 @@
+"""Test settings: the project's settings with generated keys, so no key is kept in the repo.
+
+The keys go into the environment so that servers the tests start (gunicorn, the demo) share them.
+"""
+
+import os
+import secrets
+
+from cryptography.fernet import Fernet
+
+os.environ.setdefault("ENV_FILE", "")  # a developer's .env must not change the tests
+os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
+os.environ.setdefault("CREDENTIALS_KEY", Fernet.generate_key().decode())
+os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+os.environ.setdefault("SESSION_COOKIE_SECURE", "0")
+os.environ.setdefault("CSRF_COOKIE_SECURE", "0")
+
+from supportdesk.settings import *  # noqa: F403
+
+# Tests must not share the demo's limiter file, and must be fast to hash passwords.
+VENDOR_TIMEOUT = 2.0
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
