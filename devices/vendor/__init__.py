@@ -1,0 +1,57 @@
+"""Client for the vendor's after-sales (oss) OpenAPI. No Django in here, on purpose."""
+
+from .client import Endpoint, VendorClient, shared_session
+from .errors import (
+    BodyUnreadable,
+    DeviceNotFound,
+    SignatureExpired,
+    SignatureInvalid,
+    SignatureRejected,
+    VendorError,
+    VendorRateLimited,
+    VendorRefused,
+    VendorUnavailable,
+)
+from .results import (
+    DeviceInfo,
+    DeviceList,
+    DeviceListEntry,
+    DeviceReport,
+    SimPlan,
+    StoragePlan,
+)
+from .signing import (
+    compute_signature,
+    host_header,
+    payload_hash,
+    sign,
+    signed_headers,
+    string_to_sign,
+)
+
+__all__ = [
+    "BodyUnreadable",
+    "DeviceInfo",
+    "DeviceList",
+    "DeviceListEntry",
+    "DeviceNotFound",
+    "DeviceReport",
+    "Endpoint",
+    "SignatureExpired",
+    "SignatureInvalid",
+    "SignatureRejected",
+    "SimPlan",
+    "StoragePlan",
+    "VendorClient",
+    "VendorError",
+    "VendorRateLimited",
+    "VendorRefused",
+    "VendorUnavailable",
+    "compute_signature",
+    "host_header",
+    "payload_hash",
+    "shared_session",
+    "sign",
+    "signed_headers",
+    "string_to_sign",
+]
