@@ -1,0 +1,547 @@
+"""Admin: the audit log (read-only, searchable, exportable), vendor credentials, the budget meter.
+
+The audit log is built to stay fast on millions of rows: searches are exact matches on indexed
+columns, nothing counts the whole table, and the CSV export streams from a database cursor.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ERROR_FLAG, ChangeList
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from devices import ratelimit, services
+from devices.models import Credential, Lookup
+
+SECRET_FIELDS = ("app_token", "app_key")
+KEEP_SECRET_HELP = _("Stored and never shown again. Leave empty to keep the stored value.")
+NEW_SECRET_HELP = _("Stored encrypted and never shown again.")
+KEEP_ONE_DEFAULT = _(
+    "This is the default credential. To change the default, tick “default” on another credential."
+)
+EXPORT_CHUNK_ROWS = 2000
+# Characters that make a spreadsheet read a cell as a formula (OWASP "CSV injection").
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+# --- The audit log -------------------------------------------------------------------------------
+
+
+class CredentialListFilter(admin.RelatedFieldListFilter):
+    """Credentials by name, without loading (and decrypting) their secrets."""
+
+    def field_choices(self, field, request, model_admin):
+        return [
+            (credential.pk, str(credential))
+            for credential in Credential.objects.only("pk", "name", "region").order_by("name")
+        ]
+
+
+class StaffUserListFilter(admin.RelatedFieldListFilter):
+    """People from the user table (a few dozen rows), never a DISTINCT over the audit log."""
+
+    def field_choices(self, field, request, model_admin):
+        user_model = field.remote_field.model
+        username = user_model.USERNAME_FIELD
+        people = user_model._default_manager.only("pk", username).order_by(username)
+        return [(person.pk, person.get_username()) for person in people]
+
+
+class ExportChangeList(ChangeList):
+    """The changelist's filtered, searched, ordered queryset, without counting or paging it."""
+
+    def get_results(self, request: HttpRequest) -> None:
+        self.result_count = self.full_result_count = None
+        self.result_list = self.queryset.none()
+        self.can_show_all = self.multi_page = False
+        self.show_full_result_count = False
+        self.show_admin_actions = False
+        self.paginator = None
+
+
+class FormulaSafeWriter:
+    """Writes CSV rows into a string; cells a spreadsheet would run as formulas become text."""
+
+    def __init__(self) -> None:
+        self.buffer = io.StringIO()
+        self.writer = csv.writer(self.buffer)
+
+    def writerows(self, rows: Iterable[Iterable[object]]) -> str:
+        self.writer.writerows([neutralise(cell) for cell in row] for row in rows)
+        text = self.buffer.getvalue()
+        self.buffer.seek(0)
+        self.buffer.truncate()
+        return text
+
+
+def neutralise(cell: object) -> object:
+    """A leading apostrophe makes Excel / LibreOffice show the cell as text, not run it.
+
+    Negative vendor user ids ("-9223371981234556044") get one too, which also keeps spreadsheets
+    from rounding these 19-digit ids to a float.
+    """
+    if isinstance(cell, str) and cell.startswith(FORMULA_PREFIXES):
+        return "'" + cell
+    return cell
+
+
+# (column header, field) in export order; the header goes through gettext when exported.
+EXPORT_COLUMNS: list[tuple[str, str]] = [
+    (_("time"), "created_at"),
+    (_("username"), "username"),
+    (_("kind"), "kind"),
+    (_("value searched"), "value"),
+    (_("owner's user id"), "owner_access_id"),
+    (_("credential"), "credential_name"),
+    (_("endpoint"), "endpoint"),
+    (_("outcome"), "outcome"),
+    (_("vendor code"), "vendor_code"),
+    (_("vendor message"), "vendor_message"),
+    (_("vendor requestId"), "request_id"),
+    (_("duration (ms)"), "duration_ms"),
+    (_("source"), "source"),
+    (_("client IP"), "client_ip"),
+    (_("ticket / reason"), "reason"),
+    (_("request id"), "http_request_id"),
+    (_("id"), "id"),
+]
+
+
+def export_csv_chunks(queryset: QuerySet[Lookup]) -> Iterator[str]:
+    """The CSV text of a queryset, a few thousand rows at a time, at constant memory."""
+    writer = FormulaSafeWriter()
+    zone = timezone.get_current_timezone()
+    # A byte order mark, so Excel reads the file as UTF-8 (Chinese names, usernames).
+    yield "\ufeff" + writer.writerows([[str(header) for header, _field in EXPORT_COLUMNS]])
+    fields = [field for _header, field in EXPORT_COLUMNS]
+    rows = queryset.values_list(*fields).iterator(chunk_size=EXPORT_CHUNK_ROWS)
+    chunk: list[list[object]] = []
+    for row in rows:
+        chunk.append([row[0].astimezone(zone).isoformat(), *row[1:]])
+        if len(chunk) == EXPORT_CHUNK_ROWS:
+            yield writer.writerows(chunk)
+            chunk = []
+    if chunk:
+        yield writer.writerows(chunk)
+
+
+@admin.register(Lookup)
+class LookupAdmin(admin.ModelAdmin):
+    """Read-only for everyone, superusers included: the log is evidence."""
+
+    list_display = (
+        "created_at",
+        "username",
+        "kind",
+        "value",
+        "owner_access_id",
+        "credential_name",
+        "outcome",
+        "vendor_code",
+        "request_id",
+        "duration_ms",
+        "source",
+        "reason",
+    )
+    list_filter = (
+        "outcome",
+        "kind",
+        ("credential", CredentialListFilter),
+        ("user", StaffUserListFilter),
+        ("created_at", admin.DateFieldListFilter),
+    )
+    # Exact matches only: `=field` would mean iexact, i.e. UPPER(col) = UPPER(%s) on PostgreSQL
+    # and LIKE on SQLite, neither of which uses the plain b-tree indexes on these columns.
+    search_fields = (
+        "value__exact",
+        "owner_access_id__exact",
+        "request_id__exact",
+        "username__exact",
+    )
+    search_help_text = _(
+        "Exact match on the value searched, the owner's user id, the vendor requestId or the "
+        "username."
+    )
+    date_hierarchy = "created_at"
+    # Counting a million rows per page view (and per filter choice) is what makes admin slow.
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    list_per_page = 50
+    actions = None
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Lookup | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Lookup | None = None) -> bool:
+        return False
+
+    def has_export_permission(self, request: HttpRequest) -> bool:
+        return self.has_view_permission(request) and request.user.has_perm("devices.export_lookups")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Lookup]:
+        queryset = super().get_queryset(request)
+        if request.user.has_perm("devices.view_all_lookups"):
+            return queryset
+        return queryset.filter(user=request.user)
+
+    def get_changelist(self, request: HttpRequest, **kwargs):
+        match = request.resolver_match
+        if match is not None and match.url_name == "devices_lookup_export":
+            return ExportChangeList
+        return super().get_changelist(request, **kwargs)
+
+    def get_urls(self):
+        export = path(
+            "export/",
+            self.admin_site.admin_view(self.export_view),
+            name="devices_lookup_export",
+        )
+        return [export, *super().get_urls()]
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
+        extra_context = {
+            **(extra_context or {}),
+            "can_export": self.has_export_permission(request),
+            "can_see_meter": can_see_meter(request),
+        }
+        return super().changelist_view(request, extra_context)
+
+    def export_view(self, request: HttpRequest) -> HttpResponse:
+        """The changelist as the person sees it (same filters, search, order) as a CSV stream."""
+        if not self.has_export_permission(request):
+            raise PermissionDenied
+        try:
+            changelist = self.get_changelist_instance(request)
+        except IncorrectLookupParameters:
+            return HttpResponseRedirect(
+                reverse("admin:devices_lookup_changelist") + f"?{ERROR_FLAG}=1"
+            )
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+        response = StreamingHttpResponse(
+            export_csv_chunks(changelist.queryset), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="lookups-{stamp}.csv"'
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+# --- Vendor credentials --------------------------------------------------------------------------
+
+
+class CredentialForm(forms.ModelForm):
+    """appToken and appKey are write-only.
+
+    They are not model fields of this form, so the stored secrets are never read, decrypted or
+    rendered by it; a value typed in replaces the stored one, an empty field keeps it.
+    """
+
+    app_token = forms.CharField(
+        label=_("app token"), widget=forms.PasswordInput(render_value=False), strip=True
+    )
+    app_key = forms.CharField(
+        label=_("app key"), widget=forms.PasswordInput(render_value=False), strip=True
+    )
+
+    class Meta:
+        model = Credential
+        # exclude, not fields: admin builds the form from its fieldsets (which list the secrets)
+        # and keeps a form's Meta.exclude, so the secrets stay non-model fields.
+        exclude = SECRET_FIELDS  # noqa: DJ006
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        adding = self.instance._state.adding
+        for name in SECRET_FIELDS:
+            if name in self.fields:
+                self.fields[name].required = adding
+                self.fields[name].help_text = NEW_SECRET_HELP if adding else KEEP_SECRET_HELP
+                self.fields[name].widget.attrs["autocomplete"] = "new-password"
+
+    def clean_is_default(self) -> bool:
+        is_default = self.cleaned_data["is_default"]
+        if not is_default and self.instance.pk:
+            stored = Credential.objects.filter(pk=self.instance.pk, is_default=True).exists()
+            if stored:
+                raise forms.ValidationError(KEEP_ONE_DEFAULT, code="keep_one_default")
+        return is_default
+
+    def validate_constraints(self) -> None:
+        # Ticking "default" is how the default changes: saving un-defaults the others first
+        # (credential_save_keeping_one_default), so the one-default constraint must not refuse it.
+        exclude = self._get_validation_exclusions() | {"is_default"}
+        try:
+            self.instance.validate_constraints(exclude=exclude)
+        except forms.ValidationError as error:
+            self._update_errors(error)
+
+    def save(self, commit: bool = True) -> Credential:
+        for name in SECRET_FIELDS:
+            if self.cleaned_data.get(name):
+                setattr(self.instance, name, self.cleaned_data[name])
+        return super().save(commit)
+
+
+def credential_save_keeping_one_default(credential: Credential) -> None:
+    """Save; a new default un-defaults the others, and the first credential becomes the default."""
+    with transaction.atomic():
+        others = Credential.objects.exclude(pk=credential.pk)
+        if credential.is_default:
+            # Before saving: the unique partial index allows one default at any instant.
+            others.filter(is_default=True).update(is_default=False)
+        elif not others.filter(is_default=True).exists():
+            credential.is_default = True
+        credential.save()
+
+
+def credential_ensure_a_default() -> None:
+    """After a delete: if credentials remain and none is the default, the first one becomes it."""
+    with transaction.atomic():
+        if Credential.objects.filter(is_default=True).exists():
+            return
+        first = Credential.objects.order_by("-enabled", "name").values_list("pk", flat=True)[:1]
+        Credential.objects.filter(pk__in=list(first)).update(is_default=True)
+
+
+def credential_health(credential: Credential) -> str:
+    ok_at, error_at = credential.last_ok_at, credential.last_error_at
+    if error_at and (ok_at is None or error_at > ok_at):
+        return gettext("failing")
+    if ok_at:
+        return gettext("working")
+    return gettext("not used yet")
+
+
+@admin.register(Credential)
+class CredentialAdmin(admin.ModelAdmin):
+    """Superusers only. The list is the health panel: last good and last failed vendor call."""
+
+    form = CredentialForm
+    list_display = (
+        "name",
+        "region",
+        "enabled",
+        "is_default",
+        "health",
+        "last_ok_at",
+        "last_error_at",
+        "last_error",
+    )
+    list_filter = ("enabled",)
+    readonly_fields = ("last_ok_at", "last_error_at", "last_error", "created_at", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("name", "region", "base_url", "enabled", "is_default")}),
+        (_("Vendor app"), {"fields": ("app_id", "app_token", "app_key", "access_id")}),
+        (
+            _("Health"),
+            {"fields": ("last_ok_at", "last_error_at", "last_error", "created_at", "updated_at")},
+        ),
+    )
+    actions = ("test_connection",)
+
+    def _allowed(self, request: HttpRequest) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self._allowed(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Credential | None = None) -> bool:
+        return self._allowed(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self._allowed(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Credential | None = None) -> bool:
+        return self._allowed(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Credential | None = None) -> bool:
+        return self._allowed(request)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Credential]:
+        # The secrets stay encrypted in the database unless a vendor call needs them.
+        return super().get_queryset(request).defer(*SECRET_FIELDS)
+
+    @admin.display(description=_("health"))
+    def health(self, credential: Credential) -> str:
+        return credential_health(credential)
+
+    def save_model(self, request, obj, form, change) -> None:
+        credential_save_keeping_one_default(obj)
+
+    def delete_model(self, request, obj) -> None:
+        with transaction.atomic():
+            super().delete_model(request, obj)
+            credential_ensure_a_default()
+
+    def delete_queryset(self, request, queryset) -> None:
+        with transaction.atomic():
+            super().delete_queryset(request, queryset)
+            credential_ensure_a_default()
+
+    @admin.action(description=_("Test connection (one signed call to the vendor)"))
+    def test_connection(self, request: HttpRequest, queryset: QuerySet[Credential]) -> None:
+        for credential in queryset:
+            self._report_check(request, credential)
+
+    def _report_check(self, request: HttpRequest, credential: Credential) -> None:
+        check = services.credential_check(credential=credential)
+        level = messages.SUCCESS if check.accepted else messages.ERROR
+        self.message_user(request, f"{credential.name}: {check.message}", level)
+
+    def test_connection_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        if request.method != "POST":
+            return redirect("admin:devices_credential_change", object_id)
+        credential = get_object_or_404(self.get_queryset(request), pk=object_id)
+        self._report_check(request, credential)
+        return redirect("admin:devices_credential_change", credential.pk)
+
+    def meter_view(self, request: HttpRequest) -> HttpResponse:
+        if not can_see_meter(request):
+            raise PermissionDenied
+        minutes = METER_MINUTES
+        now = int(timezone.now().timestamp())
+        credentials = Credential.objects.filter(enabled=True).only("name", "region", "app_id")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Vendor budget meter"),
+            "opts": self.opts,
+            "minutes": minutes,
+            "limit": vendor_rate_per_second(),
+            "panels": [
+                meter_panel(credential, ratelimit.meter(credential.app_id, minutes=minutes), now)
+                for credential in credentials
+            ],
+        }
+        return TemplateResponse(request, "admin/devices/meter.html", context)
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
+        extra_context = {**(extra_context or {}), "can_see_meter": can_see_meter(request)}
+        return super().changelist_view(request, extra_context)
+
+    def get_urls(self):
+        own = [
+            path(
+                "meter/",
+                self.admin_site.admin_view(self.meter_view),
+                name="devices_credential_meter",
+            ),
+            path(
+                "<path:object_id>/test-connection/",
+                self.admin_site.admin_view(self.test_connection_view),
+                name="devices_credential_test_connection",
+            ),
+        ]
+        return [*own, *super().get_urls()]
+
+
+# --- The vendor budget meter ---------------------------------------------------------------------
+
+METER_MINUTES = 5
+CHART_HEIGHT = 100
+BAR_WIDTH = 2
+
+
+def can_see_meter(request: HttpRequest) -> bool:
+    """Superusers and support leads (who may see everyone's lookups)."""
+    user = request.user
+    return user.is_active and user.is_staff and user.has_perm("devices.view_all_lookups")
+
+
+def vendor_rate_per_second() -> float:
+    """The vendor's budget from VENDOR_RATE ("10/s" -> 10.0, "10/2s" -> 5.0)."""
+    count, period = ratelimit.parse_rate(settings.VENDOR_RATE)
+    return count / period
+
+
+@dataclass
+class MeterBar:
+    x: int
+    y: int
+    height: int
+    calls: int
+    time: datetime
+    over: bool
+
+
+@dataclass
+class MeterPanel:
+    credential: Credential
+    bars: list[MeterBar]
+    chart_width: int
+    chart_height: int
+    bar_width: int
+    limit_y: int
+    total_calls: int
+    peak: int
+    average: float
+    wait_p50_ms: int | None
+    wait_p95_ms: int | None
+    refusals: int
+
+
+def meter_panel(credential: Credential, reading: dict, now: int) -> MeterPanel:
+    """Turn a limiter reading into SVG geometry and figures; the template only prints them."""
+    limit = vendor_rate_per_second()
+    seconds = METER_MINUTES * 60
+    start = now - seconds
+    counts = {
+        int(second): int(n)
+        for second, n in reading.get("calls_per_second") or []
+        if start < int(second) <= now
+    }
+    # The scale leaves room above the limit so an overshoot is visible.
+    top = max(limit * 1.5, max(counts.values(), default=0))
+    bars = []
+    for second, calls in sorted(counts.items()):
+        height = round(calls / top * CHART_HEIGHT)
+        bars.append(
+            MeterBar(
+                x=(second - start - 1) * BAR_WIDTH,
+                y=CHART_HEIGHT - height,
+                height=height,
+                calls=calls,
+                time=datetime.fromtimestamp(second, tz=UTC),
+                over=calls > limit,
+            )
+        )
+    total = sum(counts.values())
+    return MeterPanel(
+        credential=credential,
+        bars=bars,
+        chart_width=seconds * BAR_WIDTH,
+        chart_height=CHART_HEIGHT,
+        bar_width=BAR_WIDTH,
+        limit_y=CHART_HEIGHT - round(limit / top * CHART_HEIGHT),
+        total_calls=total,
+        peak=max(counts.values(), default=0),
+        average=round(total / seconds, 2),
+        wait_p50_ms=_milliseconds(reading.get("wait_p50")),
+        wait_p95_ms=_milliseconds(reading.get("wait_p95")),
+        refusals=int(reading.get("refusals") or 0),
+    )
+
+
+def _milliseconds(seconds: float | None) -> int | None:
+    return None if seconds is None else round(seconds * 1000)
