@@ -1,0 +1,260 @@
+"""What support staff type, cleaned: identifiers normalised, their kind detected, checked.
+
+Customers read numbers off stickers and apps, staff type them through Chinese input methods:
+full-width digits and letters, ideographic spaces and stray blanks are all normal here, so every
+identifier goes through `normalise()` before anything else looks at it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import urlencode
+
+from django import forms
+from django.conf import settings
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from devices.models import Lookup
+
+DETECT = "detect"
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+SERIAL_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{3,39}$")
+DIGITS = re.compile(r"^\d+$")
+SIGNED_DIGITS = re.compile(r"^-?\d+$")
+# Dashes and minus signs an input method may produce instead of "-" (NFKC keeps them).
+DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63"), "-")
+
+REQUIRED = _("Type the serial number, device id or user id the customer gave.")
+INVALID_SERIAL = _(
+    "A serial number is 4 to 40 letters, digits, '-' or '_', e.g. 876ABCDEF0347 (on the sticker)."
+)
+INVALID_DEVICE_ID = _("A device id is a whole number, e.g. 3435178203944 (10 to 14 digits).")
+INVALID_USER_ID = _(
+    "A user id is a whole number, usually negative, e.g. -9223371981234556044 (up to 19 digits)."
+)
+INVALID_OWNER = _("The owner's user id must be a whole number, e.g. -9223371981234556044.")
+REASON_REQUIRED = _("Give the ticket number or the reason: it is required to look up a user.")
+REASON_TOO_LONG = _("Keep the ticket / reason under 200 characters.")
+UNKNOWN_CREDENTIAL = _("Choose one of the listed regions.")
+
+KIND_CHOICES = [
+    (DETECT, _("Detect")),
+    (Lookup.Kind.SERIAL, _("Serial number")),
+    (Lookup.Kind.DEVICE_ID, _("Device id")),
+    (Lookup.Kind.USER, _("User id")),
+]
+
+
+def normalise(text: str) -> str:
+    """Full-width to ASCII (NFKC), dashes to "-", and no spaces or invisible characters."""
+    text = unicodedata.normalize("NFKC", text or "").translate(DASHES)
+    return "".join(ch for ch in text if not ch.isspace() and unicodedata.category(ch) != "Cf")
+
+
+def normalise_reason(text: str) -> str:
+    """Free text: NFKC, and runs of blanks (including ideographic spaces) become one space."""
+    return " ".join(unicodedata.normalize("NFKC", text or "").split())
+
+
+def detect_kind(value: str) -> str:
+    """A leading "-" or 17+ digits: a user id; 10-14 digits: a device id; else a serial number."""
+    if SIGNED_DIGITS.match(value) and (value.startswith("-") or len(value) >= 17):
+        return Lookup.Kind.USER
+    if DIGITS.match(value) and 10 <= len(value) <= 14:
+        return Lookup.Kind.DEVICE_ID
+    return Lookup.Kind.SERIAL
+
+
+def _int64(value: str, *, signed: bool) -> bool:
+    if not (SIGNED_DIGITS if signed else DIGITS).match(value) or len(value.lstrip("-")) > 19:
+        return False
+    number = int(value)
+    return number != 0 and INT64_MIN <= number <= INT64_MAX
+
+
+def identifier_error(kind: str, value: str):
+    """The message for an identifier that cannot be of this kind, or None when it can."""
+    if kind == Lookup.Kind.SERIAL:
+        return None if SERIAL_PATTERN.match(value) else INVALID_SERIAL
+    if kind == Lookup.Kind.DEVICE_ID:
+        return None if _int64(value, signed=False) else INVALID_DEVICE_ID
+    if kind == Lookup.Kind.USER:
+        return None if _int64(value, signed=True) else INVALID_USER_ID
+    raise ValueError(f"unknown kind {kind!r}")
+
+
+def lookup_url(
+    kind: str, value: str, *, owner: str = "", credential: str = "", reason: str = ""
+) -> str:
+    """The deep link for a lookup (the URL contract in DESIGN.md), with only the needed query."""
+    names = {
+        Lookup.Kind.SERIAL: "device_by_sn",
+        Lookup.Kind.DEVICE_ID: "device_by_id",
+        Lookup.Kind.USER: "user_devices",
+    }
+    pairs = [("access_id", owner if kind != Lookup.Kind.USER else "")]
+    pairs += [("credential", credential), ("reason", reason)]
+    query = urlencode([(key, item) for key, item in pairs if item])
+    return reverse(names[kind], args=[value]) + (f"?{query}" if query else "")
+
+
+class SearchForm(forms.Form):
+    """The search box: one identifier, its kind (detected by default), and the audit context."""
+
+    q = forms.CharField(
+        label=_("Serial number, device id or user id"),
+        max_length=100,
+        error_messages={"required": REQUIRED},
+        widget=forms.TextInput(
+            attrs={
+                "autofocus": True,
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "placeholder": "876ABCDEF0347",
+            }
+        ),
+    )
+    kind = forms.ChoiceField(
+        label=_("It is a"),
+        choices=KIND_CHOICES,
+        initial=DETECT,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    owner = forms.CharField(
+        label=_("Owner's user id"),
+        help_text=_("Optional, for device lookups: some devices only answer for their owner."),
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    reason = forms.CharField(
+        label=_("Ticket / reason"),
+        help_text=_("Kept in the audit log with the lookup."),
+        required=False,
+        max_length=400,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    credential = forms.ChoiceField(label=_("Region"), required=False)
+
+    def __init__(self, *args, credentials=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        names = [(c.name, str(c)) for c in credentials]
+        self.fields["credential"].choices = names
+        self.fields["credential"].error_messages["invalid_choice"] = UNKNOWN_CREDENTIAL
+        # One region (or none) needs no choice; the default credential is used.
+        self.choose_credential = len(names) > 1
+        if not self.choose_credential:
+            del self.fields["credential"]
+        if settings.AUDIT_REQUIRE_REASON_FOR_USER_LOOKUPS:
+            self.fields["reason"].help_text = _(
+                "Kept in the audit log with the lookup; required to look up a user."
+            )
+
+    def clean_q(self) -> str:
+        value = normalise(self.cleaned_data["q"])
+        if not value:
+            raise forms.ValidationError(REQUIRED)
+        return value
+
+    def clean_owner(self) -> str:
+        owner = normalise(self.cleaned_data["owner"])
+        if owner and not _int64(owner, signed=True):
+            raise forms.ValidationError(INVALID_OWNER)
+        return owner
+
+    def clean_reason(self) -> str:
+        reason = normalise_reason(self.cleaned_data["reason"])
+        if len(reason) > 200:
+            raise forms.ValidationError(REASON_TOO_LONG)
+        return reason
+
+    def clean(self):
+        cleaned = super().clean()
+        value = cleaned.get("q")
+        if not value:
+            return cleaned
+        chosen = cleaned.get("kind") or DETECT
+        kind = detect_kind(value) if chosen == DETECT else chosen
+        cleaned["detected"] = chosen == DETECT
+        cleaned["resolved_kind"] = kind
+        error = identifier_error(kind, value)
+        if error:
+            self.add_error("q", error)
+        if (
+            kind == Lookup.Kind.USER
+            and settings.AUDIT_REQUIRE_REASON_FOR_USER_LOOKUPS
+            and not cleaned.get("reason")
+            and "reason" not in self.errors
+        ):
+            self.add_error("reason", REASON_REQUIRED)
+        return cleaned
+
+    @property
+    def attempted_kind(self) -> str:
+        """The kind this input was read as, even when invalid (for the audit row)."""
+        if hasattr(self, "cleaned_data") and "resolved_kind" in self.cleaned_data:
+            return self.cleaned_data["resolved_kind"]
+        chosen = self.data.get("kind") or DETECT
+        if chosen in (Lookup.Kind.SERIAL, Lookup.Kind.DEVICE_ID, Lookup.Kind.USER):
+            return chosen
+        return detect_kind(normalise(self.data.get("q", "")))
+
+    @property
+    def attempted_value(self) -> str:
+        return normalise(self.data.get("q", ""))[:200]
+
+    def target_url(self) -> str:
+        data = self.cleaned_data
+        return lookup_url(
+            data["resolved_kind"],
+            data["q"],
+            owner=data.get("owner", ""),
+            credential=data.get("credential", "") if self.choose_credential else "",
+            reason=data.get("reason", ""),
+        )
+
+    def error_summary(self) -> str:
+        """The messages, in English, for the audit row (read by admins in any language)."""
+        with translation.override("en"):
+            return " ".join(
+                f"{name}: {' '.join(str(m) for m in messages)}"
+                for name, messages in self.errors.items()
+            )
+
+
+class LookupOptionsForm(forms.Form):
+    """The query of a device or user page: ?access_id= ?credential= ?refresh=1 ?reason=."""
+
+    access_id = forms.CharField(required=False, max_length=40)
+    credential = forms.SlugField(required=False, max_length=50)
+    refresh = forms.BooleanField(required=False)
+    reason = forms.CharField(required=False, max_length=400)
+
+    def clean_access_id(self) -> str:
+        access_id = normalise(self.cleaned_data["access_id"])
+        if access_id and not _int64(access_id, signed=True):
+            raise forms.ValidationError(INVALID_OWNER)
+        return access_id
+
+    def clean_reason(self) -> str:
+        reason = normalise_reason(self.cleaned_data["reason"])
+        if len(reason) > 200:
+            raise forms.ValidationError(REASON_TOO_LONG)
+        return reason
+
+
+class ReasonForm(forms.Form):
+    """Asked on a user's page when the audit policy wants a reason and the link carried none."""
+
+    reason = forms.CharField(
+        label=_("Ticket / reason"),
+        max_length=200,
+        error_messages={"required": REASON_REQUIRED},
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off"}),
+    )
+    credential = forms.CharField(required=False, widget=forms.HiddenInput)

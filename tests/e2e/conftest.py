@@ -1,0 +1,189 @@
+"""A real server for the browser tests: gunicorn + whitenoise on a free port, DEBUG off.
+
+The app gets its own SQLite file, static root and var dir in a temporary folder; the sandbox
+vendor runs in a thread of this process (the session's `sandbox_server`); a credential and a
+support user are created through manage.py against the app's database, so nothing here shares
+state with the Django test database.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import polib
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "var" / "screenshots"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+USERNAME = "mei"
+PASSWORD = "e2e correct horse battery staple"
+
+
+@dataclass(frozen=True)
+class LiveApp:
+    url: str
+    username: str
+    password: str
+    env: dict
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _manage(env: dict, *args: str, stdin: str | None = None) -> str:
+    done = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"manage.py {args[0]} failed:\n{done.stdout}\n{done.stderr}")
+    return done.stdout
+
+
+def _compile_translations() -> None:
+    """Every django.po to .mo with polib (no gettext needed), as the install does."""
+    for po_path in (ROOT / "devices" / "locale").glob("*/LC_MESSAGES/django.po"):
+        polib.pofile(str(po_path)).save_as_mofile(str(po_path.with_suffix(".mo")))
+
+
+def _wait_until_up(url: str, process: subprocess.Popen, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=2):
+                return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.2)
+    raise RuntimeError(f"the server at {url} did not come up in {seconds} s")
+
+
+CREATE_USER = """
+from django.contrib.auth.models import Permission, User
+user = User.objects.create_user({username!r}, password={password!r}, first_name="Mei")
+user.user_permissions.add(
+    Permission.objects.get(content_type__app_label="devices", codename="lookup_devices")
+)
+"""
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory, sandbox_server, sandbox_app):
+    if shutil.which("gunicorn", path=str(Path(sys.executable).parent)) is None:
+        pytest.skip("gunicorn is not installed in this environment")
+    folder = tmp_path_factory.mktemp("live")
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "supportdesk.settings",
+        "ENV_FILE": "",
+        "DEBUG": "0",
+        "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}",
+        "VAR_DIR": str(folder / "var"),
+        "STATIC_ROOT": str(folder / "static"),
+        "LIMITER_SQLITE_PATH": str(folder / "limiter.sqlite3"),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0",
+        "SESSION_COOKIE_SECURE": "0",
+        "CSRF_COOKIE_SECURE": "0",
+        "SECURE_HSTS_SECONDS": "0",
+        "DEMO_MODE": "1",
+        "TIME_ZONE": "Asia/Shanghai",
+        "LOG_LEVEL": "WARNING",
+    }
+    env.pop("REDIS_URL", None)
+    _compile_translations()
+    _manage(env, "migrate", "--noinput")
+    _manage(env, "collectstatic", "--noinput")
+    _manage(
+        env | {"GWELL_APP_TOKEN": sandbox_app.app_token, "GWELL_APP_KEY": sandbox_app.app_key},
+        "set_credential",
+        "sandbox",
+        "--base-url",
+        sandbox_server.base_url,
+        "--app-id",
+        sandbox_app.app_id,
+        "--region",
+        "sandbox",
+        "--default",
+    )
+    _manage(env, "shell", "-c", CREATE_USER.format(username=USERNAME, password=PASSWORD))
+    log = (folder / "gunicorn.log").open("w")
+    process = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "supportdesk.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--timeout",
+            "30",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(url, process)
+        yield LiveApp(url=url, username=USERNAME, password=PASSWORD, env=env)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM}")
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def screenshots():
+    """Save a full-page screenshot as var/screenshots/<name>.png (gitignored)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def save(page, name: str) -> Path:
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return save

@@ -1,0 +1,164 @@
+"""The support journey in a real browser against gunicorn and the sandbox vendor.
+
+Screenshots of every page land in var/screenshots/ (desktop 1280 px and phone 390 px).
+"""
+
+import re
+
+import pytest
+
+from devices.sandbox.data import FAMILY, device_by_key
+
+pytestmark = pytest.mark.e2e
+
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+def _context(browser, live_app, viewport, locale="en-US"):
+    context = browser.new_context(viewport=viewport, locale=locale, base_url=live_app.url)
+    context.set_default_timeout(15_000)
+    return context
+
+
+def _watch_console(page) -> list[str]:
+    """Script errors, CSP violations, and any stylesheet, script or image that failed to load.
+
+    Error pages (404, 502...) are expected documents here, so only sub-resources count.
+    """
+    problems: list[str] = []
+
+    def on_console(message) -> None:
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            problems.append(message.text)
+
+    def on_response(response) -> None:
+        if response.request.resource_type != "document" and response.status >= 400:
+            problems.append(f"{response.status} {response.url}")
+
+    page.on("console", on_console)
+    page.on("response", on_response)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    return problems
+
+
+def _log_in(page, live_app) -> None:
+    page.goto("/")
+    page.get_by_label("Username").fill(live_app.username)
+    page.get_by_label("Password").fill(live_app.password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/$"))
+
+
+def test_a_support_person_finds_out_what_is_wrong_with_a_camera(browser, live_app, screenshots):
+    context = _context(browser, live_app, DESKTOP)
+    page = context.new_page()
+    problems = _watch_console(page)
+    _log_in(page, live_app)
+    screenshots(page, "desktop-01-search")
+
+    expired = device_by_key("sim-expired")
+    page.get_by_label("Serial number, device id or user id", exact=True).fill(
+        f"  {expired.sn.lower().upper()} "
+    )
+    page.get_by_role("button", name="Look up").click()
+    page.wait_for_url(f"**/devices/sn/{expired.sn}/")
+    verdict = page.locator(".verdict-text")
+    assert verdict.inner_text().startswith("Offline for 20 days")
+    assert "its 4G data plan expired 20 days ago" in verdict.inner_text()
+    assert "was read as a serial number" in page.locator(".messages").inner_text()
+    screenshots(page, "desktop-02-device-sim-expired")
+
+    page.get_by_role("link", name=str(expired.owner_id)).click()
+    page.wait_for_url(f"**/users/{expired.owner_id}/devices/**")
+    assert page.locator("table.device-table tbody tr").count() == 3
+    first_row = page.locator("table.device-table tbody tr").first
+    assert "Expired" in first_row.inner_text()
+    screenshots(page, "desktop-03-user-devices")
+
+    other = device_by_key("offline-days")
+    page.get_by_role("link", name=str(other.dev_id)).click()
+    page.wait_for_url(f"**/devices/id/{other.dev_id}/**")
+    assert page.locator(".verdict-text").inner_text().startswith("Offline for 4 days")
+    screenshots(page, "desktop-04-device-offline-days")
+
+    page.get_by_role("button", name="简体中文").click()
+    page.wait_for_url(f"**/devices/id/{other.dev_id}/**")
+    assert page.locator("html").get_attribute("lang") == "zh-hans"
+    assert "离线" in page.locator(".verdict-text").inner_text()
+    assert page.get_by_role("link", name="我的查询").is_visible()
+    screenshots(page, "desktop-05-device-chinese")
+
+    page.get_by_role("link", name="我的查询").click()
+    page.wait_for_url("**/lookups/")
+    rows = page.locator("table.lookup-table tbody tr")
+    assert rows.count() == 4
+    assert other.dev_id and str(other.dev_id) in rows.first.inner_text()
+    screenshots(page, "desktop-06-my-lookups-chinese")
+
+    page.get_by_role("button", name="English").click()
+    page.wait_for_url("**/lookups/")
+    assert page.get_by_role("heading", name="My lookups").is_visible()
+    assert problems == []
+    context.close()
+
+
+def test_the_pages_read_well_on_a_phone(browser, live_app, screenshots):
+    context = _context(browser, live_app, PHONE)
+    page = context.new_page()
+    problems = _watch_console(page)
+    _log_in(page, live_app)
+    screenshots(page, "phone-01-search")
+    for key in ("online-battery-low", "sim-data-used-up", "storage-pkgtype-unknown"):
+        page.goto(f"/devices/sn/{device_by_key(key).sn}/")
+        assert page.locator(".verdict-text").is_visible()
+        screenshots(page, f"phone-device-{key}")
+    page.goto(f"/users/{FAMILY}/devices/")
+    screenshots(page, "phone-user-devices")
+    page.goto("/lookups/")
+    screenshots(page, "phone-my-lookups")
+    # Nothing may be wider than the phone: no sideways scrolling.
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"]
+    assert problems == []
+    context.close()
+
+
+GALLERY = [
+    "online-wifi-mains",
+    "online-battery-low",
+    "storage-expiring-soon",
+    "offline-months",
+    "unbound",
+    "vendor-example",
+    "sim-permanent",
+    "sim-expiring-soon",
+    "storage-never-zeros",
+]
+
+
+def test_every_kind_of_device_page_renders_cleanly(browser, live_app, screenshots):
+    context = _context(browser, live_app, DESKTOP)
+    page = context.new_page()
+    problems = _watch_console(page)
+    _log_in(page, live_app)
+    for key in GALLERY:
+        response = page.goto(f"/devices/sn/{device_by_key(key).sn}/")
+        assert response.status == 200, key
+        assert page.locator(".verdict-text").inner_text()
+        screenshots(page, f"gallery-{key}")
+    response = page.goto("/devices/sn/NOSUCHDEVICE1/")
+    assert response.status == 404
+    screenshots(page, "gallery-not-found")
+    response = page.goto("/devices/id/12/")
+    assert response.status == 200 or response.status == 404
+    screenshots(page, "gallery-device-id-short")
+    page.goto("/")
+    page.get_by_label("Serial number, device id or user id", exact=True).fill("876 ABC/DEF?")
+    page.get_by_role("button", name="Look up").click()
+    assert page.locator(".field-errors").is_visible()
+    screenshots(page, "gallery-search-invalid")
+    page.goto(f"/users/{FAMILY}/devices/")
+    screenshots(page, "gallery-user-family")
+    assert problems == []
+    context.close()
