@@ -1,0 +1,21 @@
+"""A fake of the vendor's after-sales OpenAPI (same wire protocol) for the demo, dev and tests.
+
+Stdlib only and no Django: it verifies signatures with its own code, enforces the 10/s limit,
+serves a deterministic data set (data.py) and injects faults on demand.
+"""
+
+from .faults import FAULT_MODES, FaultPlan, parse_fault_spec
+from .server import RunningSandbox, SandboxServer, make_server, start_in_thread
+from .vendor import SandboxApp, SandboxVendor
+
+__all__ = [
+    "FAULT_MODES",
+    "FaultPlan",
+    "RunningSandbox",
+    "SandboxApp",
+    "SandboxServer",
+    "SandboxVendor",
+    "make_server",
+    "parse_fault_spec",
+    "start_in_thread",
+]
