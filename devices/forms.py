@@ -52,7 +52,9 @@ KIND_CHOICES = [
 def normalise(text: str) -> str:
     """Full-width to ASCII (NFKC), dashes to "-", and no spaces or invisible characters."""
     text = unicodedata.normalize("NFKC", text or "").translate(DASHES)
-    return "".join(ch for ch in text if not ch.isspace() and unicodedata.category(ch) != "Cf")
+    text = "".join(ch for ch in text if not ch.isspace() and unicodedata.category(ch) != "Cf")
+    # Dropping a space can bring a letter and a combining mark together: compose them too.
+    return unicodedata.normalize("NFKC", text)
 
 
 def normalise_reason(text: str) -> str:

@@ -262,7 +262,7 @@ def is_weak_signal(signal: int | None, rssi: int | None) -> bool:
 
 
 def signal_label(signal: int | None, rssi: int | None) -> str | None:
-    """ "72 (RSSI -61 dBm)", "weak: 20 (RSSI -95 dBm)"; None when neither was sent."""
+    """ "quality 72, RSSI -61 dBm"; None when neither was sent."""
     if signal is None and rssi is None:
         return None
     parts = []
@@ -270,16 +270,19 @@ def signal_label(signal: int | None, rssi: int | None) -> str | None:
         parts.append(_("quality %(signal)s") % {"signal": signal})
     if rssi is not None:
         parts.append(_("RSSI %(rssi)s dBm") % {"rssi": rssi})
-    text = ", ".join(parts)
-    if is_weak_signal(signal, rssi):
-        return _("Weak: %(details)s") % {"details": text}
-    return text
+    return ", ".join(parts)
 
 
 def battery_label(battery: int | None, power_mode: int | None) -> str | None:
     if battery is None:
         return _("No battery") if power_mode == 0 else None
     return f"{battery}%"
+
+
+def battery_note(battery: int | None) -> str:
+    if battery is not None and battery <= LOW_BATTERY_PERCENT:
+        return _("Low battery")
+    return ""
 
 
 def kind_label(kind: str) -> str:
@@ -402,19 +405,16 @@ def connection_clause(device: vendor.DeviceInfo, now: datetime) -> tuple[str, st
 
 
 def power_clauses(device: vendor.DeviceInfo) -> tuple[list[str], str]:
-    """(clauses, tone) about power and signal of an online device."""
+    """(clauses, tone) about the power and signal of an online device."""
     clauses = []
-    low = device.battery is not None and device.battery <= LOW_BATTERY_PERCENT
+    charging = device.power_charging in (1, 2, 3)
+    low = device.battery is not None and device.battery <= LOW_BATTERY_PERCENT and not charging
     if device.power_mode == 1:
         if device.battery is None:
             clauses.append(_("running on battery"))
-        elif low:
-            clauses.append(
-                _("running on battery, only %(battery)s%% left") % {"battery": device.battery}
-            )
         else:
             clauses.append(_("running on battery at %(battery)s%%") % {"battery": device.battery})
-    elif low and device.power_charging not in (1, 2, 3):
+    elif low:
         clauses.append(_("battery low at %(battery)s%%") % {"battery": device.battery})
     weak = is_weak_signal(device.signal, device.rssi)
     if weak:
@@ -451,10 +451,10 @@ def verdict(report: vendor.DeviceReport, now: datetime) -> Verdict:
         clauses.append(_("not bound to any account"))
         tones.append(WARN)
     connection, tone = connection_clause(device, now)
-    tones.append(tone)
     # An unbound device that never reports is fully explained by "not bound".
     if device.is_bound is not False or device.online is not None:
         clauses.append(connection)
+        tones.append(tone)
     details, details_tone = power_clauses(device) if device.online == 1 else ([], OK)
     if details_tone != OK:
         tones.append(details_tone)
@@ -536,7 +536,14 @@ def status_fact(device: vendor.DeviceInfo, now: datetime) -> Fact:
 def device_section(device: vendor.DeviceInfo, now: datetime, *, credential_name: str) -> Section:
     facts = []
     facts.append(status_fact(device, now))
-    facts.append(_fact(_("Battery"), battery_label(device.battery, device.power_mode)))
+    facts.append(
+        _fact(
+            _("Battery"),
+            battery_label(device.battery, device.power_mode),
+            note=battery_note(device.battery),
+            note_tone=WARN,
+        )
+    )
     facts.append(_fact(_("Power source"), power_mode_label(device.power_mode)))
     facts.append(_fact(_("Charging"), charging_label(device.power_charging)))
     weak = is_weak_signal(device.signal, device.rssi)
@@ -544,7 +551,8 @@ def device_section(device: vendor.DeviceInfo, now: datetime, *, credential_name:
         _fact(
             _("Signal"),
             signal_label(device.signal, device.rssi),
-            note_tone=WARN if weak else NEUTRAL,
+            note=_("Weak signal") if weak else "",
+            note_tone=WARN,
         )
     )
     facts.append(_fact(_("Firmware"), device.firmware_version, code=True))
