@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -146,6 +147,13 @@ def list_user_devices(
     )
 
 
+def auditable(text: str, max_length: int) -> str:
+    """Text as the audit log can keep it: control characters (PostgreSQL refuses NUL) shown as
+    U+FFFD, cut to the column's length. What was typed stays recognisable."""
+    cleaned = "".join("\ufffd" if unicodedata.category(char) == "Cc" else char for char in text)
+    return cleaned[:max_length]
+
+
 def record_refused_lookup(
     *,
     user,
@@ -163,13 +171,13 @@ def record_refused_lookup(
         user=user,
         username=user.get_username(),
         kind=kind,
-        value=value[:200],
-        owner_access_id=owner_access_id[:40],
+        value=auditable(value, 200),
+        owner_access_id=auditable(owner_access_id, 40),
         outcome=outcome,
-        vendor_message=message[:300],
+        vendor_message=auditable(message, 300),
         duration_ms=0,
         client_ip=client_ip,
-        reason=reason[:200],
+        reason=auditable(reason, 200),
         http_request_id=http_request_id,
     )
     _log_lookup(lookup)
@@ -197,11 +205,11 @@ def _run_lookup(
         user=user,
         username=user.get_username(),
         kind=kind,
-        value=value,
-        owner_access_id=owner_access_id,
+        value=auditable(value, 200),
+        owner_access_id=auditable(owner_access_id, 40),
         endpoint=endpoint,
         client_ip=client_ip,
-        reason=reason,
+        reason=auditable(reason, 200),
         http_request_id=http_request_id,
     )
     started = time.monotonic()
@@ -259,7 +267,7 @@ def _record_failure(lookup: Lookup, result: LookupResult, error: Exception) -> N
         outcome = Lookup.Outcome.UNAVAILABLE
         lookup.vendor_message = INTERNAL_ERROR
     else:
-        lookup.vendor_message = str(error)[:300]
+        lookup.vendor_message = auditable(str(error), 300)
     result.error = error
     lookup.outcome = outcome
     if isinstance(error, vendor.VendorError):

@@ -20,3 +20,12 @@ from supportdesk.settings import *  # noqa: F403
 # Tests must not share the demo's limiter file, and must be fast to hash passwords.
 VENDOR_TIMEOUT = 2.0
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Static files straight from the source folders: no collectstatic before a unit test run.
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405

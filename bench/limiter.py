@@ -1,0 +1,89 @@
+"""The shared vendor budget under load, as the vendor sees it.
+
+    .venv/bin/python bench/limiter.py                  # both setups, 3 runs of 12 s each
+    .venv/bin/python bench/limiter.py --seconds 20 --runs 5 --setups redis
+
+Setups: "embedded" is one gunicorn with 4 workers on SQLite with the embedded (SQLite-file)
+limiter; "redis" is two gunicorn instances (two "hosts", 4 workers each) sharing PostgreSQL and
+Redis. Demand is well above the limit: 24 clients asking for uncached device pages
+(`?refresh=1`) without pause. The figures come from the sandbox vendor's own counters: the most
+requests it saw in any sliding 1 s window (must be <= 10), the rate it served (>= 9.0/s, aim
+9.5), and how many it refused (0); plus the limiter's wait percentiles for a slot.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.stack import Stack, drive, percentile
+from devices.sandbox import data
+
+SETUPS = {
+    "embedded": {"hosts": 1},
+    "redis": {
+        "hosts": 2,
+        "database_url": "postgres://postgres@127.0.0.1:5432/supportdesk_bench_limiter",
+        "redis_url": "redis://127.0.0.1:6379/3",
+    },
+}
+
+
+def device_paths() -> list[str]:
+    return [f"/devices/sn/{device.sn}/?refresh=1" for device in data.DEVICES]
+
+
+def run_once(stack: Stack, *, seconds: float, clients: int) -> dict:
+    sessions = [stack.session(host) for host in range(len(stack.urls))]
+    stack.sandbox_reset()
+    hits = drive(sessions, stack.urls, device_paths(), seconds=seconds, clients=clients)
+    stats = stack.sandbox_stats()
+    span = (stats["last_at"] - stats["first_at"]) if stats["requests"] > 1 else 0
+    meter = stack.meter(minutes=1)
+    statuses: dict[int, int] = {}
+    for hit in hits:
+        statuses[hit.status] = statuses.get(hit.status, 0) + 1
+    return {
+        "max_1s": stats["max_in_any_1s"],
+        "rate": (stats["requests"] - 1) / span if span else 0.0,
+        "refused": stats["refused_rate_limit"],
+        "wait_p50": meter["wait_p50"],
+        "wait_p95": meter["wait_p95"],
+        "page_p50": percentile([h.seconds for h in hits], 0.50),
+        "page_p95": percentile([h.seconds for h in hits], 0.95),
+        "statuses": statuses,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--setups", default="embedded,redis")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=12)
+    parser.add_argument("--clients", type=int, default=24)
+    args = parser.parse_args()
+    failed = False
+    for name in args.setups.split(","):
+        config = SETUPS[name]
+        with Stack(**config) as stack:
+            label = f"{name}: {stack.hosts} host(s) x {stack.workers} workers"
+            for run in range(1, args.runs + 1):
+                figures = run_once(stack, seconds=args.seconds, clients=args.clients)
+                ok = figures["max_1s"] <= 10 and figures["refused"] == 0 and figures["rate"] >= 9
+                failed |= not ok
+                print(
+                    f"{label}, run {run}: vendor max in any 1 s = {figures['max_1s']}, "
+                    f"achieved {figures['rate']:.2f}/s, vendor refusals {figures['refused']}, "
+                    f"slot wait p50 {figures['wait_p50']:.2f} s / p95 {figures['wait_p95']:.2f} s, "
+                    f"page p50 {figures['page_p50']:.2f} s / p95 {figures['page_p95']:.2f} s, "
+                    f"pages by status {figures['statuses']}" + ("" if ok else "  <-- FAILED"),
+                    flush=True,
+                )
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
