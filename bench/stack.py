@@ -60,6 +60,7 @@ class Stack:
     sandbox_latency_ms: float = 60
     sandbox_jitter_ms: float = 60
     extra_env: dict[str, str] = field(default_factory=dict)
+    superuser: bool = False  # the signed-in user may also use admin
     workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="sd-bench-")))
     processes: list[subprocess.Popen] = field(default_factory=list)
     urls: list[str] = field(default_factory=list)
@@ -120,7 +121,8 @@ class Stack:
             import redis
 
             redis.Redis.from_url(self.redis_url).flushdb()
-        token, key = secrets.token_hex(16), secrets.token_hex(16)
+        self.app_token, self.app_key = secrets.token_hex(16), secrets.token_hex(16)
+        token, key = self.app_token, self.app_key
         sandbox_port = free_port()
         self.sandbox_url = f"http://127.0.0.1:{sandbox_port}"
         self._spawn(
@@ -163,7 +165,8 @@ class Stack:
             "-c",
             "from django.contrib.auth.models import User, Permission;"
             f"u = User.objects.create_user({USERNAME!r}, password={PASSWORD!r});"
-            "u.user_permissions.add(Permission.objects.get(codename='lookup_devices'))",
+            "u.user_permissions.add(Permission.objects.get(codename='lookup_devices'));"
+            f"u.is_staff = u.is_superuser = {self.superuser}; u.save()",
         )
         for _ in range(self.hosts):
             port = free_port()
@@ -273,6 +276,10 @@ class Stack:
         )
         return json.loads(out.strip().splitlines()[-1])
 
+    def logs(self) -> str:
+        """Everything the sandbox and the web servers printed so far."""
+        return "\n".join(path.read_text() for path in sorted(self.workdir.glob("proc-*.log")))
+
     def count_lookups(self) -> dict[str, int]:
         out = self.manage(
             "shell",
@@ -299,26 +306,38 @@ def drive(
     *,
     seconds: float,
     clients: int,
+    total: int | None = None,
+    timeout: float = 60,
 ) -> list[Hit]:
-    """`clients` threads, each cycling through the paths on its own session and host, for a while.
+    """`clients` threads, each cycling through the paths on its own session and host.
 
-    Bounded in count and time: it stops by itself after `seconds`.
+    Bounded in time and count: it stops by itself after `seconds`, or once `total` requests
+    have been sent.
     """
     paths = list(paths)
     hits: list[Hit] = []
     lock = threading.Lock()
     stop_at = time.monotonic() + seconds
+    sent = 0
+
+    def take_turn() -> bool:
+        nonlocal sent
+        with lock:
+            if total is not None and sent >= total:
+                return False
+            sent += 1
+            return True
 
     def client(index: int) -> None:
         session = sessions[index % len(sessions)]
         base = bases[index % len(bases)]
         step = index
-        while time.monotonic() < stop_at:
+        while time.monotonic() < stop_at and take_turn():
             path = paths[step % len(paths)]
             step += clients
             started = time.monotonic()
             try:
-                status = session.get(base + path, timeout=30).status_code
+                status = session.get(base + path, timeout=timeout).status_code
             except requests.RequestException:
                 status = 0
             with lock:
