@@ -201,7 +201,7 @@ def power_mode_label(power_mode: int | None) -> str | None:
     """None when not reported."""
     labels = {
         0: _("Mains power (no battery)"),
-        1: _("Battery"),
+        1: _("On battery"),
         2: _("External power (battery fitted)"),
     }
     if power_mode is None:
@@ -270,7 +270,7 @@ def signal_label(signal: int | None, rssi: int | None) -> str | None:
         parts.append(_("quality %(signal)s") % {"signal": signal})
     if rssi is not None:
         parts.append(_("RSSI %(rssi)s dBm") % {"rssi": rssi})
-    return ", ".join(parts)
+    return pgettext("list separator", ", ").join(parts)
 
 
 def battery_label(battery: int | None, power_mode: int | None) -> str | None:
@@ -472,7 +472,7 @@ def verdict(report: vendor.DeviceReport, now: datetime) -> Verdict:
     separator = pgettext("verdict clause separator", "; ")
     sentence = separator.join(clauses)
     if details:
-        sentence += separator + ", ".join(details)
+        sentence += separator + pgettext("list separator", ", ").join(details)
     if plan_clauses:
         sentence += separator + separator.join(plan_clauses)
     if tones == [OK] and not details:
@@ -545,7 +545,7 @@ def device_section(device: vendor.DeviceInfo, now: datetime, *, credential_name:
         )
     )
     facts.append(_fact(_("Power source"), power_mode_label(device.power_mode)))
-    facts.append(_fact(_("Charging"), charging_label(device.power_charging)))
+    facts.append(_fact(_("Charging status"), charging_label(device.power_charging)))
     weak = is_weak_signal(device.signal, device.rssi)
     facts.append(
         _fact(

@@ -249,7 +249,7 @@ class TestLabels:
         ("mode", "text"),
         [
             (0, "Mains power (no battery)"),
-            (1, "Battery"),
+            (1, "On battery"),
             (2, "External power (battery fitted)"),
             (9, "code 9 (unknown to SupportDesk)"),
             (None, None),
@@ -468,7 +468,8 @@ class TestSections:
                 credential_name="",
             )
         )
-        for label in ("Battery", "Power source", "Charging", "Signal", "Model", "Notifications"):
+        labels = ("Battery", "Power source", "Charging status", "Signal", "Model", "Notifications")
+        for label in labels:
             assert facts[label].value == "not reported", label
             assert facts[label].missing
 

@@ -68,7 +68,7 @@ class TestStates:
             "its cloud storage expired 150 days ago"
         )
         text = page_text(response)
-        for label in ("Battery", "Power source", "Charging", "Signal"):
+        for label in ("Battery", "Power source", "Charging status", "Signal"):
             assert f"{label} not reported" in text
 
     def test_an_unbound_camera_says_so_and_links_to_no_owner(self, staff_client):
@@ -97,13 +97,13 @@ class TestStates:
             ("charging-low-voltage", "External power (battery fitted)", "Charging (low voltage)"),
             ("charging-high-voltage", "External power (battery fitted)", "Charging (high voltage)"),
             ("external-power-full", "External power (battery fitted)", "Not charging"),
-            ("online-battery-high", "Battery", "Not charging"),
+            ("online-battery-high", "On battery", "Not charging"),
             ("online-wifi-mains", "Mains power (no battery)", "Not charging"),
         ],
     )
     def test_power_and_charging_are_in_words(self, staff_client, key, power, charging):
         text = page_text(staff_client.get(sn_url(key)))
-        assert f"Power source {power} Charging {charging} " in text
+        assert f"Power source {power} Charging status {charging} " in text
 
     def test_an_active_event_plan_is_in_service(self, staff_client):
         text = page_text(staff_client.get(sn_url("storage-active-event")))

@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from devices.sandbox import FaultPlan
 from devices.sandbox.data import FAMILY, device_by_key
 
 pytestmark = pytest.mark.e2e
@@ -17,6 +18,7 @@ PHONE = {"width": 390, "height": 844}
 
 def _context(browser, live_app, viewport, locale="en-US"):
     context = browser.new_context(viewport=viewport, locale=locale, base_url=live_app.url)
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_app.url)
     context.set_default_timeout(15_000)
     return context
 
@@ -68,6 +70,17 @@ def test_a_support_person_finds_out_what_is_wrong_with_a_camera(browser, live_ap
     assert "its 4G data plan expired 20 days ago" in verdict.inner_text()
     assert "was read as a serial number" in page.locator(".messages").inner_text()
     screenshots(page, "desktop-02-device-sim-expired")
+
+    page.get_by_role("button", name="Copy for escalation").click()
+    assert page.locator(".copy-status").inner_text() == "Copied: paste it into the ticket"
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert f"Looked up: serial number {expired.sn}" in copied
+    assert "Vendor requestId: " in copied
+    assert '"requestId"' in copied
+
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.id") == "quick-q"
+    page.keyboard.press("Escape")
 
     page.get_by_role("link", name=str(expired.owner_id)).click()
     page.wait_for_url(f"**/users/{expired.owner_id}/devices/**")
@@ -137,10 +150,12 @@ GALLERY = [
 ]
 
 
-def test_every_kind_of_device_page_renders_cleanly(browser, live_app, screenshots):
+def test_every_kind_of_device_page_renders_cleanly(browser, live_app, screenshots, sandbox_server):
     context = _context(browser, live_app, DESKTOP)
     page = context.new_page()
     problems = _watch_console(page)
+    page.goto("/")
+    screenshots(page, "gallery-login")
     _log_in(page, live_app)
     for key in GALLERY:
         response = page.goto(f"/devices/sn/{device_by_key(key).sn}/")
@@ -160,5 +175,13 @@ def test_every_kind_of_device_page_renders_cleanly(browser, live_app, screenshot
     screenshots(page, "gallery-search-invalid")
     page.goto(f"/users/{FAMILY}/devices/")
     screenshots(page, "gallery-user-family")
+    sandbox_server.vendor.set_faults(FaultPlan(mode="http502"))
+    try:
+        response = page.goto(f"/devices/sn/{device_by_key('charging').sn}/?refresh=1")
+    finally:
+        sandbox_server.vendor.set_faults(None)
+    assert response.status == 502
+    assert page.get_by_role("heading", name="The vendor is unavailable").is_visible()
+    screenshots(page, "gallery-vendor-down")
     assert problems == []
     context.close()
