@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -229,13 +230,22 @@ class SearchForm(forms.Form):
             )
 
 
-class LookupOptionsForm(forms.Form):
-    """The query of a device or user page: ?access_id= ?credential= ?refresh=1 ?reason=."""
+class LookupForm(forms.Form):
+    """A device or user page: the identifier in its path and its query.
+
+    The query is ?access_id= (the owner's user id, for device lookups), ?credential= (a region's
+    credential name), ?refresh=1 (skip the cache) and ?reason= (kept in the audit log).
+    """
 
     access_id = forms.CharField(required=False, max_length=40)
     credential = forms.SlugField(required=False, max_length=50)
     refresh = forms.BooleanField(required=False)
     reason = forms.CharField(required=False, max_length=400)
+
+    def __init__(self, data, *, kind: str, value: str):
+        super().__init__(data)
+        self.kind = kind
+        self.value = normalise(value)
 
     def clean_access_id(self) -> str:
         access_id = normalise(self.cleaned_data["access_id"])
@@ -248,6 +258,32 @@ class LookupOptionsForm(forms.Form):
         if len(reason) > 200:
             raise forms.ValidationError(REASON_TOO_LONG)
         return reason
+
+    def clean(self):
+        cleaned = super().clean()
+        error = identifier_error(self.kind, self.value)
+        if error:
+            raise forms.ValidationError(error)
+        cleaned["value"] = self.value
+        return cleaned
+
+    def problems(self) -> list[str]:
+        """Every message, the identifier's first, in the active language."""
+        errors = self.errors
+        first = sorted(errors, key=lambda name: name != NON_FIELD_ERRORS)
+        return [str(message) for name in first for message in errors[name]]
+
+    def audit(self) -> dict[str, str]:
+        """What was asked for, cleaned as far as it goes, for an audit row of a refused lookup."""
+        with translation.override("en"):
+            message = " ".join(self.problems())
+        return {
+            "kind": self.kind,
+            "value": self.value[:200] or "-",
+            "owner_access_id": normalise(self.data.get("access_id", ""))[:40],
+            "reason": normalise_reason(self.data.get("reason", ""))[:200],
+            "message": message,
+        }
 
 
 class ReasonForm(forms.Form):

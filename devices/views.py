@@ -8,10 +8,9 @@ vendor also need the `devices.lookup_devices` permission and share a per-person 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 from django_ratelimit.core import get_usage
 from django_ratelimit.decorators import ratelimit
@@ -80,72 +79,57 @@ def search(request: HttpRequest) -> HttpResponse:
 @per_person_limit
 @require_safe
 def device_by_sn(request: HttpRequest, sn: str) -> HttpResponse:
-    return _device_page(request, Lookup.Kind.SERIAL, sn)
+    return _device_page(request, forms.LookupForm(request.GET, kind=Lookup.Kind.SERIAL, value=sn))
 
 
 @lookup_required
 @per_person_limit
 @require_safe
 def device_by_id(request: HttpRequest, dev_id: str) -> HttpResponse:
-    return _device_page(request, Lookup.Kind.DEVICE_ID, dev_id)
+    return _device_page(
+        request, forms.LookupForm(request.GET, kind=Lookup.Kind.DEVICE_ID, value=dev_id)
+    )
 
 
-def _device_page(request: HttpRequest, kind: str, raw_value: str) -> HttpResponse:
-    value = forms.normalise(raw_value)
-    options = forms.LookupOptionsForm(request.GET)
-    refused = _refuse(request, kind, value, options)
-    if refused:
-        return refused
-    opts = options.cleaned_data
+def _device_page(request: HttpRequest, form: forms.LookupForm) -> HttpResponse:
+    if request.limited:
+        return _over_the_limit(request, form)
+    if not form.is_valid():
+        return _invalid_input(request, form)
+    data = form.cleaned_data
     result = services.lookup_device(
-        kind=kind,
-        value=value,
-        owner_access_id=opts["access_id"],
-        credential_name=opts["credential"] or None,
-        reason=opts["reason"],
-        refresh=opts["refresh"],
+        kind=form.kind,
+        value=data["value"],
+        owner_access_id=data["access_id"],
+        credential_name=data["credential"] or None,
+        reason=data["reason"],
+        refresh=data["refresh"],
         **_audit_context(request),
     )
-    now = timezone.now()
-    context = {
-        "kind": kind,
-        "value": value,
-        "options": opts,
-        "colleagues": _colleagues(request, kind, value, now),
-        **presenters.lookup_outcome(result, now=now, requested_credential=opts["credential"]),
-    }
-    return _lookup_response(request, "devices/device.html", context)
+    return _lookup_page(request, "devices/device.html", form, result)
 
 
 @lookup_required
 @per_person_limit
 @require_safe
 def user_devices(request: HttpRequest, access_id: str) -> HttpResponse:
-    value = forms.normalise(access_id)
-    options = forms.LookupOptionsForm(request.GET)
-    refused = _refuse(request, Lookup.Kind.USER, value, options)
-    if refused:
-        return refused
-    opts = options.cleaned_data
-    if settings.AUDIT_REQUIRE_REASON_FOR_USER_LOOKUPS and not opts["reason"]:
-        form = forms.ReasonForm(initial={"credential": opts["credential"]})
-        return render(request, "devices/reason_required.html", {"form": form, "value": value})
+    form = forms.LookupForm(request.GET, kind=Lookup.Kind.USER, value=access_id)
+    if request.limited:
+        return _over_the_limit(request, form)
+    if not form.is_valid():
+        return _invalid_input(request, form)
+    data = form.cleaned_data
+    if settings.AUDIT_REQUIRE_REASON_FOR_USER_LOOKUPS and not data["reason"]:
+        ask = forms.ReasonForm(initial={"credential": data["credential"]})
+        return render(request, "devices/reason_required.html", {"form": ask, "value": form.value})
     result = services.list_user_devices(
-        access_id=value,
-        credential_name=opts["credential"] or None,
-        reason=opts["reason"],
-        refresh=opts["refresh"],
+        access_id=data["value"],
+        credential_name=data["credential"] or None,
+        reason=data["reason"],
+        refresh=data["refresh"],
         **_audit_context(request),
     )
-    now = timezone.now()
-    context = {
-        "kind": Lookup.Kind.USER,
-        "value": value,
-        "options": opts,
-        "colleagues": _colleagues(request, Lookup.Kind.USER, value, now),
-        **presenters.lookup_outcome(result, now=now, requested_credential=opts["credential"]),
-    }
-    return _lookup_response(request, "devices/user_devices.html", context)
+    return _lookup_page(request, "devices/user_devices.html", form, result)
 
 
 @require_safe
@@ -166,59 +150,41 @@ def user_rate_limited(request: HttpRequest, exception: Exception | None = None) 
     return response
 
 
-def _refuse(
-    request: HttpRequest, kind: str, value: str, options: forms.LookupOptionsForm
-) -> HttpResponse | None:
-    """The page for a lookup that must not reach the vendor (over the limit, bad input)."""
-    owner = request.GET.get("access_id", "")[:40]
-    reason = forms.normalise_reason(request.GET.get("reason", ""))[:200]
-    if getattr(request, "limited", False):
-        services.record_refused_lookup(
-            kind=kind,
-            value=value[:200],
-            outcome=Lookup.Outcome.RATE_LIMITED,
-            message=RATE_LIMITED.format(rate=settings.LOOKUP_USER_RATE),
-            owner_access_id=owner,
-            reason=reason,
-            **_audit_context(request),
-        )
-        return user_rate_limited(request)
-    problems = [forms.identifier_error(kind, value)]
-    if not options.is_valid():
-        problems += [e for errors in options.errors.as_data().values() for e in errors]
-    problems = [problem for problem in problems if problem]
-    if not problems:
-        return None
+def _over_the_limit(request: HttpRequest, form: forms.LookupForm) -> HttpResponse:
+    asked = form.audit() | {"message": RATE_LIMITED.format(rate=settings.LOOKUP_USER_RATE)}
     services.record_refused_lookup(
-        kind=kind,
-        value=value[:200] or "-",
-        outcome=Lookup.Outcome.INVALID_INPUT,
-        message=_in_english(problems),
-        owner_access_id=owner,
-        reason=reason,
-        **_audit_context(request),
+        outcome=Lookup.Outcome.RATE_LIMITED, **asked, **_audit_context(request)
     )
-    context = {"kind": kind, "value": value, "problems": [_text(p) for p in problems]}
+    return user_rate_limited(request)
+
+
+def _invalid_input(request: HttpRequest, form: forms.LookupForm) -> HttpResponse:
+    services.record_refused_lookup(
+        outcome=Lookup.Outcome.INVALID_INPUT, **form.audit(), **_audit_context(request)
+    )
+    context = {"kind": form.kind, "value": form.value, "problems": form.problems()}
     return render(request, "devices/invalid_input.html", context, status=400)
 
 
-def _text(problem) -> str:
-    return " ".join(problem.messages) if isinstance(problem, ValidationError) else str(problem)
-
-
-def _in_english(problems: list) -> str:
-    """The audit row's message: admins of any language read the log."""
-    with translation.override("en"):
-        return " ".join(_text(problem) for problem in problems)
-
-
-def _colleagues(request: HttpRequest, kind: str, value: str, now) -> list[str]:
-    lookups = selectors.recent_colleague_lookups(user=request.user, kind=kind, value=value)
-    return presenters.colleague_notes(lookups, now)
-
-
-def _lookup_response(request: HttpRequest, template: str, context: dict) -> HttpResponse:
-    failure = context.get("failure")
+def _lookup_page(
+    request: HttpRequest, template: str, form: forms.LookupForm, result: services.LookupResult
+) -> HttpResponse:
+    """The page of a lookup that reached the service: its data, or the failure panel."""
+    now = timezone.now()
+    colleagues = selectors.recent_colleague_lookups(
+        user=request.user, kind=form.kind, value=form.value
+    )
+    outcome = presenters.lookup_outcome(
+        result, now=now, requested_credential=form.cleaned_data["credential"]
+    )
+    context = {
+        "kind": form.kind,
+        "value": form.value,
+        "options": form.cleaned_data,
+        "colleagues": presenters.colleague_notes(colleagues, now),
+        **outcome,
+    }
+    failure = outcome["failure"]
     response = render(request, template, context, status=failure.status if failure else 200)
     if failure and failure.retry_after:
         response["Retry-After"] = str(failure.retry_after)

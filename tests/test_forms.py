@@ -1,6 +1,7 @@
 """The search form: normalising what was typed, detecting its kind, checking it."""
 
 import pytest
+from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -10,7 +11,7 @@ from devices.forms import (
     INVALID_SERIAL,
     INVALID_USER_ID,
     REASON_REQUIRED,
-    LookupOptionsForm,
+    LookupForm,
     SearchForm,
     detect_kind,
     lookup_url,
@@ -143,19 +144,40 @@ class TestSearchForm:
         assert not form(credentials, q="876ABCDEF0347", credential="us").is_valid()
 
 
-class TestLookupOptions:
-    def test_options_are_cleaned(self):
-        options = LookupOptionsForm({"access_id": " －5 ", "refresh": "1", "credential": "cn"})
-        assert options.is_valid(), options.errors
-        assert options.cleaned_data == {
+class TestLookupForm:
+    def test_the_path_and_the_query_are_cleaned(self):
+        form = LookupForm(
+            {"access_id": " －5 ", "refresh": "1", "credential": "cn"},
+            kind="sn",
+            value="８７６ABC DEF0347",
+        )
+        assert form.is_valid(), form.errors
+        assert form.cleaned_data == {
             "access_id": "-5",
             "credential": "cn",
             "refresh": True,
             "reason": "",
+            "value": "876ABCDEF0347",
         }
 
-    def test_a_bad_owner_is_refused(self):
-        assert not LookupOptionsForm({"access_id": "bob"}).is_valid()
+    def test_a_bad_identifier_and_a_bad_owner_are_both_reported_identifier_first(self):
+        form = LookupForm({"access_id": "bob", "reason": " T-1 "}, kind="dev_id", value="abc")
+        assert not form.is_valid()
+        assert form.problems() == [str(INVALID_DEVICE_ID), str(INVALID_OWNER)]
+        assert form.audit() == {
+            "kind": "dev_id",
+            "value": "abc",
+            "owner_access_id": "bob",
+            "reason": "T-1",
+            "message": f"{INVALID_DEVICE_ID} {INVALID_OWNER}",
+        }
+
+    def test_the_audit_message_is_english_whatever_the_page_language(self):
+        form = LookupForm({}, kind="user", value="alice")
+        with translation.override("zh-hans"):
+            assert form.problems()[0].startswith("用户 ID")
+            message = form.audit()["message"]
+        assert message.startswith("A user id is a whole number")
 
 
 def test_lookup_urls_follow_the_contract():
