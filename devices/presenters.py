@@ -170,11 +170,6 @@ def moment(timestamp: int | datetime | None, now: datetime) -> Moment | None:
     )
 
 
-def days_between(earlier: float, later: float) -> int:
-    """Whole days from one Unix time to another (rounded down, never negative)."""
-    return max(0, math.floor((later - earlier) / DAY))
-
-
 # Small labels.
 
 
@@ -502,19 +497,22 @@ def _time_fact(label: str, timestamp: int | None, now: datetime, *, zero: str = 
     return Fact(label, "", moment=when)
 
 
-def user_devices_url(access_id: str, credential_name: str = "") -> str:
+def _with_query(url: str, **query: str) -> str:
+    pairs = {key: value for key, value in query.items() if value}
+    return url + ("?" + urlencode(pairs) if pairs else "")
+
+
+def user_devices_url(access_id: str, *, credential_name: str = "", reason: str = "") -> str:
+    """A user's page; the region and the ticket go along, so the next lookup is audited alike."""
     url = reverse("user_devices", args=[access_id])
-    return url + ("?" + urlencode({"credential": credential_name}) if credential_name else "")
+    return _with_query(url, credential=credential_name, reason=reason)
 
 
-def device_url(dev_id: str, *, access_id: str = "", credential_name: str = "") -> str:
-    query = {
-        key: value
-        for key, value in (("access_id", access_id), ("credential", credential_name))
-        if value
-    }
+def device_url(
+    dev_id: str, *, access_id: str = "", credential_name: str = "", reason: str = ""
+) -> str:
     url = reverse("device_by_id", args=[dev_id])
-    return url + ("?" + urlencode(query) if query else "")
+    return _with_query(url, access_id=access_id, credential=credential_name, reason=reason)
 
 
 def status_fact(device: vendor.DeviceInfo, now: datetime) -> Fact:
@@ -533,7 +531,9 @@ def status_fact(device: vendor.DeviceInfo, now: datetime) -> Fact:
     )
 
 
-def device_section(device: vendor.DeviceInfo, now: datetime, *, credential_name: str) -> Section:
+def device_section(
+    device: vendor.DeviceInfo, now: datetime, *, credential_name: str = "", reason: str = ""
+) -> Section:
     facts = []
     facts.append(status_fact(device, now))
     facts.append(
@@ -569,7 +569,12 @@ def device_section(device: vendor.DeviceInfo, now: datetime, *, credential_name:
                 _("Owner"),
                 device.owner_id,
                 code=True,
-                url=_safe_url(user_devices_url, device.owner_id, credential_name),
+                url=_safe_url(
+                    user_devices_url,
+                    device.owner_id,
+                    credential_name=credential_name,
+                    reason=reason,
+                ),
                 note=_("see all of this user's devices"),
             )
         )
@@ -577,9 +582,9 @@ def device_section(device: vendor.DeviceInfo, now: datetime, *, credential_name:
     return Section(_("Device"), facts, badge=online_badge(device.online))
 
 
-def _safe_url(builder, *args: str) -> str:
+def _safe_url(builder, *args: str, **kwargs: str) -> str:
     try:
-        return builder(*args)
+        return builder(*args, **kwargs)
     except NoReverseMatch:  # an id with a "/" cannot be a path segment; show it unlinked
         return ""
 
@@ -749,11 +754,12 @@ def device_page(
     fetched_at: datetime | None,
     now: datetime,
 ) -> DevicePage:
-    credential_name = lookup.credential_name
     return DevicePage(
         verdict=verdict(report, now),
         sections=[
-            device_section(report.device, now, credential_name=credential_name),
+            device_section(
+                report.device, now, credential_name=lookup.credential_name, reason=lookup.reason
+            ),
             storage_section(report.storage, now),
             sim_section(report.sim, now),
         ],
@@ -851,6 +857,7 @@ def device_rows(
     *,
     access_id: str,
     credential_name: str = "",
+    reason: str = "",
 ) -> list[DeviceRow]:
     """Every device of the account, problems first (expired or expiring soon), then as sent."""
     rows = []
@@ -862,10 +869,11 @@ def device_rows(
             DeviceRow(
                 dev_id=entry.dev_id,
                 url=_safe_url(
-                    lambda dev_id: device_url(
-                        dev_id, access_id=access_id, credential_name=credential_name
-                    ),
+                    device_url,
                     entry.dev_id,
+                    access_id=access_id,
+                    credential_name=credential_name,
+                    reason=reason,
                 ),
                 relation=relation_badge(entry.relation),
                 cloud=cloud,
@@ -1187,7 +1195,11 @@ def user_page(
     *, devices: vendor.DeviceList, lookup: Lookup, fetched_at: datetime | None, now: datetime
 ) -> UserPage:
     rows = device_rows(
-        devices.devices, now, access_id=lookup.value, credential_name=lookup.credential_name
+        devices.devices,
+        now,
+        access_id=lookup.value,
+        credential_name=lookup.credential_name,
+        reason=lookup.reason,
     )
     return UserPage(
         access_id=lookup.value,

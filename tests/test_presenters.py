@@ -473,10 +473,12 @@ class TestSections:
             assert facts[label].value == "not reported", label
             assert facts[label].missing
 
-    def test_the_owner_links_to_their_devices(self):
-        owner = facts_of(p.device_section(device(), NOW, credential_name="cn"))["Owner"]
+    def test_the_owner_links_to_their_devices_with_the_same_region_and_ticket(self):
+        owner = facts_of(p.device_section(device(), NOW, credential_name="cn", reason="T 1"))[
+            "Owner"
+        ]
         assert owner.value == USER_ID
-        assert owner.url == f"/users/{USER_ID}/devices/?credential=cn"
+        assert owner.url == f"/users/{USER_ID}/devices/?credential=cn&reason=T+1"
 
     def test_an_unbound_device_says_not_bound_and_links_nowhere(self):
         facts = facts_of(
@@ -549,6 +551,10 @@ class TestUserDevices:
     def test_each_row_links_to_its_device_page_for_this_user(self):
         (row,) = p.device_rows([entry()], NOW, access_id=USER_ID)
         assert row.url == f"/devices/id/3435178203944/?access_id={USER_ID}"
+
+    def test_the_rows_carry_the_region_and_the_ticket_along(self):
+        (row,) = p.device_rows([entry()], NOW, access_id="-5", credential_name="cn", reason="T-1")
+        assert row.url == "/devices/id/3435178203944/?access_id=-5&credential=cn&reason=T-1"
 
     def test_no_plan_and_permanent_plans(self):
         assert p.expiry_cell(0, 0, NOW) == p.PlanCell(p.Badge("No plan"), has_plan=False)

@@ -51,6 +51,13 @@ class TestStates:
         response = staff_client.get(sn_url("online-wifi-mains"))
         assert f'href="/users/{FAMILY}/devices/?credential=sandbox"' in response.content.decode()
 
+    def test_the_owner_link_keeps_the_ticket_so_the_next_lookup_is_audited_alike(
+        self, staff_client
+    ):
+        response = staff_client.get(sn_url("online-wifi-mains", reason="T-7"))
+        expected = f'href="/users/{FAMILY}/devices/?credential=sandbox&amp;reason=T-7"'
+        assert expected in response.content.decode()
+
     def test_a_camera_offline_for_hours_says_for_how_long(self, staff_client):
         response = staff_client.get(sn_url("offline-hours"))
         assert verdict(response) == "Offline for 5 hours"
