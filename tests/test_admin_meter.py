@@ -131,3 +131,16 @@ def test_a_panel_scales_bars_flags_seconds_over_the_limit_and_drops_old_ones(set
     assert panel.bars[1].time == datetime.fromtimestamp(now - 1, tz=UTC)
     assert (panel.total_calls, panel.peak) == (27, 12)
     assert (panel.wait_p50_ms, panel.wait_p95_ms, panel.refusals) == (12, 900, 2)
+
+
+def test_a_limiter_store_that_does_not_answer_is_reported_not_a_500(
+    client, superuser, regions, monkeypatch
+):
+    def broken(key, *, minutes=5):
+        raise ConnectionError("redis is down")
+
+    monkeypatch.setattr(ratelimit, "meter", broken)
+    client.force_login(superuser)
+    response = client.get(METER)
+    assert response.status_code == 200
+    assert "No reading for cn (CN): the limiter store did not answer" in response.content.decode()
