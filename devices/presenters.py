@@ -546,7 +546,8 @@ def device_section(
     )
     facts.append(_fact(_("Power source"), power_mode_label(device.power_mode)))
     facts.append(_fact(_("Charging status"), charging_label(device.power_charging)))
-    weak = is_weak_signal(device.signal, device.rssi)
+    # An offline device's last signal says nothing about the signal where it is now.
+    weak = device.online == 1 and is_weak_signal(device.signal, device.rssi)
     facts.append(
         _fact(
             _("Signal"),

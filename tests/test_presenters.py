@@ -488,6 +488,12 @@ class TestSections:
         assert facts["Owner"].url == ""
         assert facts["Bound since"].value == "never bound"
 
+    def test_a_weak_signal_is_noted_only_while_online(self):
+        online = facts_of(p.device_section(device(signal=12), NOW))["Signal"]
+        offline = facts_of(p.device_section(device(online=0, signal=0), NOW))["Signal"]
+        assert (online.note, offline.note) == ("Weak signal", "")
+        assert offline.value == "quality 0, RSSI -55 dBm"
+
     def test_the_status_says_for_how_long_and_since_when(self):
         status = facts_of(
             p.device_section(
