@@ -930,6 +930,8 @@ def error_panel(
             facts.append(Fact(_("Vendor message"), error.vendor_message))
         if error.request_id:
             facts.append(Fact(_("Vendor requestId"), error.request_id, code=True))
+    if lookup.http_request_id:
+        facts.append(Fact(_("SupportDesk request id"), lookup.http_request_id, code=True))
     escalation = escalation_text(lookup=lookup, now=now, error=error)
     seconds = _retry_seconds(retry_after or getattr(error, "retry_after", None))
 

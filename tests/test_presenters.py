@@ -647,7 +647,7 @@ class TestFailures:
         error = vendor.VendorRefused(code=10500, vendor_message="system busy", request_id="r-9")
         panel = p.error_panel(error, lookup=lookup(), now=NOW)
         assert panel.message == "The vendor answered code 10500: system busy"
-        assert [fact.value for fact in panel.facts] == ["10500", "system busy", "r-9"]
+        assert [fact.value for fact in panel.facts] == ["10500", "system busy", "r-9", "http-1"]
         assert "r-9" in panel.escalation
 
     def test_busy_panels_say_how_long_to_wait(self):
