@@ -137,6 +137,27 @@ def test_the_pages_read_well_on_a_phone(browser, live_app, screenshots):
     context.close()
 
 
+def test_a_chinese_browser_gets_chinese_pages_on_a_phone(browser, live_app, screenshots):
+    context = _context(browser, live_app, PHONE, locale="zh-CN")
+    page = context.new_page()
+    problems = _watch_console(page)
+    page.goto("/")
+    page.get_by_label("用户名").fill(live_app.username)
+    page.get_by_label("密码").fill(live_app.password)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(re.compile(r"/$"))
+    assert page.get_by_role("heading", name="客户提供了什么信息？").is_visible()
+    screenshots(page, "phone-zh-search")
+    page.goto(f"/devices/sn/{device_by_key('sim-expired').sn}/")
+    assert page.locator(".verdict-text").inner_text() == "已离线 20 天；4G 流量套餐已于 20 天前到期"
+    screenshots(page, "phone-zh-device-sim-expired")
+    page.goto(f"/users/{FAMILY}/devices/")
+    screenshots(page, "phone-zh-user-devices")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert problems == []
+    context.close()
+
+
 GALLERY = [
     "online-wifi-mains",
     "online-battery-low",
