@@ -1,0 +1,544 @@
+"""Identical lookups at the same moment make one vendor call; good answers are kept briefly.
+
+`fetch(key, produce, ttl=..., wait=...)` answers from the cache when it can (CACHED). Otherwise
+one caller per key, across every process (and host, with Redis), becomes the leader: it takes a
+lock with a random token, runs `produce()` (the vendor call), publishes the payload and releases
+the lock (FRESH). Everyone else waits for that publication (SHARED). Inside a process the threads
+asking for one key first queue behind one of them, so only that one polls the store.
+
+- A published payload is cached for `ttl` seconds; a failure is never published: the leader
+  releases its lock and re-raises, and a waiter in another process takes over as leader.
+- The lock expires `wait` + LOCK_MARGIN seconds after it was taken, so a leader that dies
+  (SIGKILL, OOM) holds the key up no longer than that. Only the token's owner deletes it.
+- A waiter gives up after `wait` seconds and produces the payload itself: nobody hangs.
+- `refresh=True` skips the cache read but still joins a call already in flight; it never returns
+  a payload published before it started (publications are numbered from one store-wide counter,
+  and a waiter only takes a number higher than the one it read when it started).
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import math
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Protocol
+
+import redis
+from django.conf import settings
+from django.core.signals import setting_changed
+
+from devices.ratelimit import SQLITE_ERRORS, PerProcess, SqliteFile, redis_client
+
+log = logging.getLogger("supportdesk.coalescing")
+
+# The lock outlives the leader's longest legitimate call (`wait`) by this much.
+LOCK_MARGIN = 5.0
+# How often a waiting process looks for the leader's result (one poller per process and key).
+POLL_INTERVAL = 0.025
+# A SQLite transaction of the coordinator waits at most this long for the write lock.
+SQLITE_LOCK_TIMEOUT = 2.0
+
+
+class Source(StrEnum):
+    """Where an answer came from; the same values as Lookup.Source."""
+
+    FRESH = "fresh"
+    CACHED = "cached"
+    SHARED = "shared"
+
+
+class Coordinator(Protocol):
+    def fetch(
+        self,
+        key: str,
+        produce: Callable[[], str],
+        *,
+        ttl: float,
+        refresh: bool = False,
+        wait: float,
+    ) -> tuple[str, Source, float]:
+        """(payload, source, stored_at epoch seconds) for `key`; see the module docstring."""
+        ...
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A published payload: `seq` orders publications store-wide."""
+
+    seq: int
+    stored_at: float
+    payload: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    payload: str
+    source: Source
+    stored_at: float
+    # time.monotonic() before which this payload had certainly not been published yet.
+    published_after: float
+
+
+class _Flight:
+    """One thread's fetch of a key, which the process's other threads for that key wait on."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.producing = False
+        self.answer: Answer | None = None
+        self.error: BaseException | None = None
+
+
+LEADER = "leader"
+WAIT = "wait"
+
+
+class BaseCoordinator:
+    """The protocol; subclasses supply the store operations (`_begin`, `_poll`, ...)."""
+
+    store_errors: tuple[type[Exception], ...] = ()
+
+    def __init__(self, *, lock_margin: float = LOCK_MARGIN, poll_interval: float = POLL_INTERVAL):
+        self.lock_margin = lock_margin
+        self.poll_interval = poll_interval
+        self._flights: dict[str, _Flight] = {}
+        self._flights_lock = threading.Lock()
+
+    def fetch(
+        self,
+        key: str,
+        produce: Callable[[], str],
+        *,
+        ttl: float,
+        refresh: bool = False,
+        wait: float,
+    ) -> tuple[str, Source, float]:
+        started = time.monotonic()
+        deadline = started + wait
+        while True:
+            with self._flights_lock:
+                flight = self._flights.get(key)
+                leading = flight is None
+                if flight is None:
+                    flight = self._flights[key] = _Flight()
+            if leading:
+                answer = self._lead_locally(flight, key, produce, ttl, refresh, started, wait)
+                return answer.payload, answer.source, answer.stored_at
+            answer = self._follow_locally(flight, deadline, wait)
+            if answer is None:
+                # This process's leader is past our wait too: produce, as any waiter would.
+                answer = self._produce(key, produce, ttl=ttl, wait=wait, token=None)
+                return answer.payload, answer.source, answer.stored_at
+            if refresh and answer.published_after < started:
+                continue  # older than this refresh: wait for, or lead, the next flight
+            source = Source.CACHED if answer.source == Source.CACHED else Source.SHARED
+            return answer.payload, source, answer.stored_at
+
+    def _lead_locally(
+        self,
+        flight: _Flight,
+        key: str,
+        produce: Callable[[], str],
+        ttl: float,
+        refresh: bool,
+        started: float,
+        wait: float,
+    ) -> Answer:
+        def produce_in_flight() -> str:
+            flight.producing = True
+            return produce()
+
+        try:
+            flight.answer = self._fetch_across(
+                key, produce_in_flight, ttl=ttl, refresh=refresh, started=started, wait=wait
+            )
+            return flight.answer
+        except BaseException as error:
+            flight.error = error
+            raise
+        finally:
+            with self._flights_lock:
+                if self._flights.get(key) is flight:
+                    del self._flights[key]
+            flight.done.set()
+
+    @staticmethod
+    def _follow_locally(flight: _Flight, deadline: float, wait: float) -> Answer | None:
+        if not flight.done.wait(max(deadline - time.monotonic(), 0.0)) and flight.producing:
+            # It is making the call right now; the call has its own timeouts.
+            flight.done.wait(wait)
+        if not flight.done.is_set():
+            return None
+        if flight.error is not None:
+            # The same question at the same moment gets the same failure.
+            raise _copy_error(flight.error)
+        return flight.answer
+
+    def _fetch_across(
+        self,
+        key: str,
+        produce: Callable[[], str],
+        *,
+        ttl: float,
+        refresh: bool,
+        started: float,
+        wait: float,
+    ) -> Answer:
+        deadline = started + wait
+        lock_ttl = wait + self.lock_margin
+        checked_at = time.monotonic()
+        try:
+            cached, seen_seq = self._begin(key)
+        except self.store_errors:
+            log.warning("lookup store unavailable; fetching %s uncoordinated", key, exc_info=True)
+            return self._produce(key, produce, ttl=0, wait=wait, token=None, publish=False)
+        if cached is not None and not refresh:
+            return Answer(cached.payload, Source.CACHED, cached.stored_at, -math.inf)
+        token = secrets.token_hex(16)
+        while True:
+            polled_at = time.monotonic()
+            try:
+                state = self._poll(key, seen_seq=seen_seq, token=token, lock_ttl=lock_ttl)
+            except self.store_errors:
+                log.warning(
+                    "lookup store unavailable; fetching %s uncoordinated", key, exc_info=True
+                )
+                return self._produce(key, produce, ttl=0, wait=wait, token=None, publish=False)
+            if isinstance(state, Entry):
+                # Published after the previous look found nothing newer than seen_seq.
+                return Answer(state.payload, Source.SHARED, state.stored_at, checked_at)
+            if state == LEADER:
+                return self._produce(key, produce, ttl=ttl, wait=wait, token=token)
+            checked_at = polled_at
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                log.warning("lookup %s: leader took longer than %.1f s; fetching here", key, wait)
+                return self._produce(key, produce, ttl=ttl, wait=wait, token=None)
+            time.sleep(min(self.poll_interval, remaining))
+
+    def _produce(
+        self,
+        key: str,
+        produce: Callable[[], str],
+        *,
+        ttl: float,
+        wait: float,
+        token: str | None,
+        publish: bool = True,
+    ) -> Answer:
+        """Run the call; publish its payload (releasing the lock) or release the lock on failure."""
+        try:
+            payload = produce()
+        except BaseException:
+            if token is not None:
+                try:
+                    self._release(key, token)
+                except self.store_errors:
+                    log.warning("could not release the lookup lock of %s", key, exc_info=True)
+            raise
+        published_after = time.monotonic()
+        stored_at = time.time()
+        if publish:
+            try:
+                self._publish(
+                    key,
+                    payload,
+                    stored_at=stored_at,
+                    ttl=ttl,
+                    linger=wait + self.lock_margin,
+                    token=token,
+                )
+            except self.store_errors:
+                log.warning("could not publish the lookup %s", key, exc_info=True)
+        return Answer(payload, Source.FRESH, stored_at, published_after)
+
+    # The store's part.
+
+    def _begin(self, key: str) -> tuple[Entry | None, int]:
+        """The cached entry (if any) and the current publication number, read together."""
+        raise NotImplementedError
+
+    def _poll(self, key: str, *, seen_seq: int, token: str, lock_ttl: float) -> Entry | str:
+        """An entry published after `seen_seq`, else LEADER if the lock was free, else WAIT."""
+        raise NotImplementedError
+
+    def _publish(
+        self,
+        key: str,
+        payload: str,
+        *,
+        stored_at: float,
+        ttl: float,
+        linger: float,
+        token: str | None,
+    ) -> None:
+        """Publish for waiters (for `linger` s), cache for `ttl` s (0: drop the cache), unlock."""
+        raise NotImplementedError
+
+    def _release(self, key: str, token: str) -> None:
+        """Delete the lock if `token` still owns it."""
+        raise NotImplementedError
+
+
+def _copy_error(error: BaseException) -> BaseException:
+    """A copy for each thread that re-raises it, so their tracebacks do not pile onto one."""
+    try:
+        clone = copy.copy(error)
+    except Exception:
+        return error
+    return clone if type(clone) is type(error) else error
+
+
+# SQLite: the limiter's file, tables of its own.
+
+COORDINATOR_SCHEMA = """
+CREATE TABLE IF NOT EXISTS lookup_entry (
+    key TEXT PRIMARY KEY, seq INTEGER NOT NULL, stored_at REAL NOT NULL, payload TEXT NOT NULL,
+    cache_until REAL NOT NULL, result_until REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS lookup_lock (
+    key TEXT PRIMARY KEY, token TEXT NOT NULL, expires_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS lookup_seq (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL);
+INSERT OR IGNORE INTO lookup_seq (id, seq) VALUES (1, 0);
+"""
+
+
+class SqliteCoordinator(BaseCoordinator):
+    """Locks, cache and publications in a SQLite file: for the processes of one host."""
+
+    store_errors = SQLITE_ERRORS
+
+    def __init__(self, path: str, **options: Any) -> None:
+        super().__init__(**options)
+        self.file = SqliteFile(path, COORDINATOR_SCHEMA)
+        self._pruned_at = 0.0
+
+    def __repr__(self) -> str:
+        return f"SqliteCoordinator({self.file.path!r})"
+
+    def _begin(self, key: str) -> tuple[Entry | None, int]:
+        conn = self.file.connection()
+        conn.execute("BEGIN")  # one snapshot for both reads
+        try:
+            (seq,) = conn.execute("SELECT seq FROM lookup_seq WHERE id = 1").fetchone()
+            row = conn.execute(
+                "SELECT seq, stored_at, payload FROM lookup_entry "
+                "WHERE key = ? AND cache_until > ?",
+                (key, time.time()),
+            ).fetchone()
+        finally:
+            conn.execute("COMMIT")
+        return (Entry(*row) if row else None), seq
+
+    def _poll(self, key: str, *, seen_seq: int, token: str, lock_ttl: float) -> Entry | str:
+        with self.file.transaction(SQLITE_LOCK_TIMEOUT) as conn:
+            now = time.time()
+            row = conn.execute(
+                "SELECT seq, stored_at, payload FROM lookup_entry "
+                "WHERE key = ? AND seq > ? AND result_until > ?",
+                (key, seen_seq, now),
+            ).fetchone()
+            if row:
+                return Entry(*row)
+            lock = conn.execute(
+                "SELECT expires_at FROM lookup_lock WHERE key = ?", (key,)
+            ).fetchone()
+            if lock and lock[0] > now:
+                return WAIT
+            conn.execute(
+                "INSERT OR REPLACE INTO lookup_lock (key, token, expires_at) VALUES (?, ?, ?)",
+                (key, token, now + lock_ttl),
+            )
+            return LEADER
+
+    def _publish(
+        self,
+        key: str,
+        payload: str,
+        *,
+        stored_at: float,
+        ttl: float,
+        linger: float,
+        token: str | None,
+    ) -> None:
+        with self.file.transaction(SQLITE_LOCK_TIMEOUT) as conn:
+            now = time.time()
+            (seq,) = conn.execute(
+                "UPDATE lookup_seq SET seq = seq + 1 WHERE id = 1 RETURNING seq"
+            ).fetchone()
+            conn.execute(
+                "INSERT OR REPLACE INTO lookup_entry "
+                "(key, seq, stored_at, payload, cache_until, result_until) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (key, seq, stored_at, payload, now + ttl if ttl > 0 else 0.0, now + linger),
+            )
+            if token is not None:
+                conn.execute("DELETE FROM lookup_lock WHERE key = ? AND token = ?", (key, token))
+            if now - self._pruned_at > 60:
+                self._pruned_at = now
+                conn.execute(
+                    "DELETE FROM lookup_entry WHERE cache_until < ? AND result_until < ?",
+                    (now, now),
+                )
+                conn.execute("DELETE FROM lookup_lock WHERE expires_at < ?", (now,))
+
+    def _release(self, key: str, token: str) -> None:
+        with self.file.transaction(SQLITE_LOCK_TIMEOUT) as conn:
+            conn.execute("DELETE FROM lookup_lock WHERE key = ? AND token = ?", (key, token))
+
+
+# Redis: shared by every host.
+
+# Returns {'entry', value} for a publication newer than ARGV[1], else {'leader'} when the lock
+# was free and is now ours, else {'wait'}.
+POLL_SCRIPT = """
+local value = redis.call('GET', KEYS[1])
+if value then
+  local seq = tonumber(string.match(value, '^(%d+) '))
+  if seq and seq > tonumber(ARGV[1]) then return {'entry', value} end
+end
+if redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', ARGV[3]) then return {'leader'} end
+return {'wait'}
+"""
+
+# KEYS: counter, result, cache, lock. ARGV: stored_at, payload, linger ms, ttl ms, token.
+PUBLISH_SCRIPT = """
+local seq = redis.call('INCR', KEYS[1])
+local value = seq .. ' ' .. ARGV[1] .. '\\n' .. ARGV[2]
+redis.call('SET', KEYS[2], value, 'PX', ARGV[3])
+if tonumber(ARGV[4]) > 0 then
+  redis.call('SET', KEYS[3], value, 'PX', ARGV[4])
+else
+  redis.call('DEL', KEYS[3])
+end
+if ARGV[5] ~= '' and redis.call('GET', KEYS[4]) == ARGV[5] then redis.call('DEL', KEYS[4]) end
+return seq
+"""
+
+RELEASE_SCRIPT = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def _entry(value: bytes | str) -> Entry:
+    header, _, payload = _text(value).partition("\n")
+    seq, stored_at = header.split(" ")
+    return Entry(int(seq), float(stored_at), payload)
+
+
+class RedisCoordinator(BaseCoordinator):
+    """Locks (SET NX PX), cache (SET PX) and publications in Redis."""
+
+    store_errors = (redis.RedisError,)
+
+    def __init__(
+        self, client: redis.Redis, prefix: str = "supportdesk:lookup:", **options: Any
+    ) -> None:
+        super().__init__(**options)
+        self.client = client
+        self.prefix = prefix
+        self._poll_script = client.register_script(POLL_SCRIPT)
+        self._publish_script = client.register_script(PUBLISH_SCRIPT)
+        self._release_script = client.register_script(RELEASE_SCRIPT)
+
+    def __repr__(self) -> str:
+        return f"RedisCoordinator({self.client!r}, prefix={self.prefix!r})"
+
+    def _key(self, part: str, key: str = "") -> str:
+        return f"{self.prefix}{part}{key}"
+
+    def _begin(self, key: str) -> tuple[Entry | None, int]:
+        seq, cached = self.client.mget(self._key("seq"), self._key("cache:", key))
+        return (_entry(cached) if cached else None), int(seq or 0)
+
+    def _poll(self, key: str, *, seen_seq: int, token: str, lock_ttl: float) -> Entry | str:
+        reply = self._poll_script(
+            keys=[self._key("result:", key), self._key("lock:", key)],
+            args=[seen_seq, token, math.ceil(lock_ttl * 1000)],
+        )
+        state = _text(reply[0])
+        return _entry(reply[1]) if state == "entry" else state
+
+    def _publish(
+        self,
+        key: str,
+        payload: str,
+        *,
+        stored_at: float,
+        ttl: float,
+        linger: float,
+        token: str | None,
+    ) -> None:
+        self._publish_script(
+            keys=[
+                self._key("seq"),
+                self._key("result:", key),
+                self._key("cache:", key),
+                self._key("lock:", key),
+            ],
+            args=[
+                repr(stored_at),
+                payload,
+                math.ceil(linger * 1000),
+                math.ceil(ttl * 1000) if ttl > 0 else 0,
+                token or "",
+            ],
+        )
+
+    def _release(self, key: str, token: str) -> None:
+        self._release_script(keys=[self._key("lock:", key)], args=[token])
+
+
+# One coordinator per process, built from the settings.
+
+
+def _coordinator_from_settings() -> Coordinator:
+    if settings.REDIS_URL:
+        return RedisCoordinator(redis_client(settings.REDIS_URL))
+    return SqliteCoordinator(settings.LIMITER_SQLITE_PATH)
+
+
+_coordinator = PerProcess(_coordinator_from_settings)
+
+
+def get_coordinator() -> Coordinator:
+    """This process's coordinator: Redis when REDIS_URL is set, else the host's SQLite file."""
+    return _coordinator.get()
+
+
+def reset_coordinator_cache() -> None:
+    _coordinator.reset()
+
+
+def _on_setting_changed(*, setting: str, **kwargs: Any) -> None:
+    if setting in {"REDIS_URL", "LIMITER_SQLITE_PATH"}:
+        reset_coordinator_cache()
+
+
+setting_changed.connect(_on_setting_changed, dispatch_uid="devices.coalescing.reset")
+
+
+def lookup_wait() -> float:
+    """How long a lookup waits for another's vendor call: its slot wait plus its HTTP timeout."""
+    return settings.VENDOR_MAX_WAIT + settings.VENDOR_TIMEOUT
+
+
+def fetch_lookup(
+    key: str, produce: Callable[[], str], *, refresh: bool = False
+) -> tuple[str, Source, float]:
+    """`get_coordinator().fetch` with the settings' cache time and wait."""
+    return get_coordinator().fetch(
+        key, produce, ttl=settings.LOOKUP_CACHE_SECONDS, refresh=refresh, wait=lookup_wait()
+    )

@@ -1,0 +1,614 @@
+"""The shared outbound limiter: never more than VENDOR_RATE calls to the vendor in any window.
+
+The vendor allows 10 requests per second per app (appId), counted over every process and host
+that uses it. `acquire_vendor_slot(app_id)` runs right before each HTTP send.
+
+The algorithm is a sliding-window log, one per key: the times of the calls admitted in the last
+`window` seconds. A call is admitted when fewer than `rate` entries are younger than `window`;
+otherwise the caller learns how long until the entry that blocks it ages out, sleeps that long
+and tries again, or gives up at once with `VendorBusy` when that wait would exceed its timeout.
+Check, admit and record happen in one atomic step in the store, so no two callers can take the
+same slot:
+
+- embedded default: a SQLite file and a `BEGIN IMMEDIATE` transaction (one writer at a time,
+  across every process on the host; they share one clock, `time.time()`);
+- several hosts (`REDIS_URL`): one Lua script in Redis, which reads the clock from Redis itself
+  (`TIME`), so hosts with skewed clocks still share one timeline.
+
+The window is the vendor's period plus VENDOR_WINDOW_MARGIN: admitted calls reach the vendor a
+little later, and not all equally late, so the vendor's own count may see them closer together.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import re
+import secrets
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Protocol
+
+import redis
+from django.conf import settings
+from django.core.signals import setting_changed
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+log = logging.getLogger("supportdesk.ratelimit")
+
+# Meter data (admitted calls per second, waits, refusals) is kept this long, in seconds.
+METER_RETENTION = 3600
+# At most this many waits are kept per key and minute in Redis (10/s makes 600 a minute).
+WAITS_PER_MINUTE = 1000
+# Retry-After given to a caller when the limiter's own store cannot be reached.
+STORE_RETRY_AFTER = 5.0
+# Redis socket timeouts: an unreachable store must fail a lookup, not hang it.
+REDIS_SOCKET_TIMEOUT = 2.0
+# Every acquire may wait this long for SQLite's write lock on top of its own timeout, so that a
+# burst of processes queueing for the lock is not mistaken for an unreachable store.
+SQLITE_LOCK_GRACE = 0.25
+
+BUSY_MESSAGE = "The vendor's request budget is in use; try again in {seconds:.1f} s."
+STORE_MESSAGE = "The rate limiter's store is unreachable ({error}); try again in {seconds:.0f} s."
+
+
+class VendorBusy(Exception):
+    """No vendor slot within the caller's maximum wait: the page answers 503 with Retry-After."""
+
+    def __init__(self, retry_after: float, key: str = "", message: str = "") -> None:
+        self.retry_after = max(float(retry_after), 0.001)
+        self.key = key
+        self.message = message or BUSY_MESSAGE.format(seconds=self.retry_after)
+        super().__init__(self.message)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickle and copy rebuild it from these, not from Exception.args.
+        return (type(self), (self.retry_after, self.key, self.message))
+
+
+class LimiterUnavailable(VendorBusy):
+    """The limiter's store (SQLite file or Redis) failed. Nothing is sent without a slot.
+
+    A kind of VendorBusy, so that callers answer it the same way: 503 with Retry-After.
+    """
+
+    @classmethod
+    def from_error(cls, error: BaseException, key: str = "") -> LimiterUnavailable:
+        message = STORE_MESSAGE.format(error=type(error).__name__, seconds=STORE_RETRY_AFTER)
+        return cls(STORE_RETRY_AFTER, key, message)
+
+
+class Limiter(Protocol):
+    def acquire(self, key: str, *, timeout: float) -> float:
+        """Take a slot for `key`, waiting up to `timeout` seconds; return the seconds waited.
+
+        Raises VendorBusy at once when the wait is known to exceed what is left of the timeout.
+        """
+        ...
+
+    def pause(self, key: str, seconds: float) -> None:
+        """No process admits a call for `key` for the next `seconds` (the vendor said 429)."""
+        ...
+
+    def paused_for(self, key: str) -> float:
+        """Seconds left in a pause of `key`, 0.0 when there is none."""
+        ...
+
+    def ping(self) -> None:
+        """Raise LimiterUnavailable when the store cannot be used."""
+        ...
+
+    def meter(self, key: str, *, minutes: int = 5) -> dict[str, Any]:
+        """Admitted calls per second, wait percentiles and refusals of the last `minutes`."""
+        ...
+
+
+_RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*\.?\d*)\s*([smhd])\s*$")
+_UNIT_SECONDS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+
+
+def parse_rate(rate: str) -> tuple[int, float]:
+    """Read a rate: "10/s" -> (10, 1.0); also "100/m", "5/h", and "10/2s" -> (10, 2.0)."""
+    match = _RATE.match(rate)
+    if not match:
+        raise ValueError(f"Not a rate: {rate!r} (expected a form like 10/s, 100/m or 10/2s)")
+    count, multiple, unit = match.groups()
+    period = (float(multiple) if multiple else 1.0) * _UNIT_SECONDS[unit]
+    if int(count) < 1 or period <= 0:
+        raise ValueError(f"Not a rate: {rate!r} (the count and the period must be positive)")
+    return int(count), period
+
+
+def _percentile(sorted_values: list[float], fraction: float) -> float:
+    """Nearest-rank percentile; 0.0 for no values."""
+    if not sorted_values:
+        return 0.0
+    rank = max(math.ceil(fraction * len(sorted_values)), 1)
+    return sorted_values[rank - 1]
+
+
+# SQLite: one file shared by the processes of a host.
+
+
+class SqliteFile:
+    """Connections to one SQLite file: one per thread, opened again in a forked child.
+
+    A connection must not cross a fork (SQLite's locks belong to the process that took them),
+    and the inherited one must not be closed either, since closing it could checkpoint or remove
+    the WAL under the parent. So a child keeps it referenced, unused, and opens its own.
+    """
+
+    _inherited: list[sqlite3.Connection] = []
+
+    def __init__(self, path: str | os.PathLike[str], schema: str) -> None:
+        self.path = str(path)
+        self.schema = schema
+        self._local = threading.local()
+
+    def connection(self) -> sqlite3.Connection:
+        local = self._local
+        pid = os.getpid()
+        conn = getattr(local, "conn", None)
+        if conn is not None and local.pid == pid:
+            return conn
+        if conn is not None:
+            self._inherited.append(conn)
+        conn = self._open()
+        local.conn, local.pid = conn, pid
+        return conn
+
+    def _open(self) -> sqlite3.Connection:
+        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        # Autocommit mode: transactions are begun explicitly, as BEGIN IMMEDIATE.
+        conn = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        with immediate(conn):
+            _run_script(conn, self.schema)
+        return conn
+
+    @contextmanager
+    def transaction(self, lock_timeout: float | None = None) -> Iterator[sqlite3.Connection]:
+        """A write transaction that takes the file's write lock up front (BEGIN IMMEDIATE)."""
+        conn = self.connection()
+        if lock_timeout is not None:
+            conn.execute(f"PRAGMA busy_timeout = {max(int(lock_timeout * 1000), 1)}")
+        with immediate(conn):
+            yield conn
+
+
+def _run_script(conn: sqlite3.Connection, script: str) -> None:
+    # executescript() would COMMIT the open transaction first; run statement by statement.
+    for statement in script.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+@contextmanager
+def immediate(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+# What a SQLite store raises when it cannot be used: its own errors, and the file system's.
+SQLITE_ERRORS = (sqlite3.Error, OSError)
+
+LIMITER_SCHEMA = """
+CREATE TABLE IF NOT EXISTS limiter_log (key TEXT NOT NULL, ts REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS limiter_log_key_ts ON limiter_log (key, ts);
+CREATE TABLE IF NOT EXISTS limiter_pause (key TEXT PRIMARY KEY, until REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS limiter_calls (
+    key TEXT NOT NULL, second INTEGER NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (key, second)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS limiter_refusals (
+    key TEXT NOT NULL, second INTEGER NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (key, second)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS limiter_waits (key TEXT NOT NULL, ts REAL NOT NULL, wait REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS limiter_waits_key_ts ON limiter_waits (key, ts);
+"""
+
+
+class SqliteLimiter:
+    """The sliding-window log in a SQLite file: for the processes of one host, no server."""
+
+    def __init__(self, path: str | os.PathLike[str], *, rate: int, window: float) -> None:
+        if rate < 1 or window <= 0:
+            raise ValueError("rate and window must be positive")
+        self.rate = rate
+        self.window = window
+        self.file = SqliteFile(path, LIMITER_SCHEMA)
+        self._pruned_at = 0.0
+
+    def __repr__(self) -> str:
+        return f"SqliteLimiter({self.file.path!r}, rate={self.rate}, window={self.window})"
+
+    def acquire(self, key: str, *, timeout: float) -> float:
+        started = time.monotonic()
+        while True:
+            waited = time.monotonic() - started
+            budget = timeout - waited
+            try:
+                with self.file.transaction(max(budget, 0.0) + SQLITE_LOCK_GRACE) as conn:
+                    wait = self._attempt(conn, key, budget=budget, waited=waited)
+            except SQLITE_ERRORS as error:
+                raise LimiterUnavailable.from_error(error, key) from error
+            if wait == 0:
+                return time.monotonic() - started
+            if wait < 0:
+                raise VendorBusy(-wait, key)
+            time.sleep(wait)
+
+    def _attempt(
+        self, conn: sqlite3.Connection, key: str, *, budget: float, waited: float
+    ) -> float:
+        """One atomic check: 0 = admitted, > 0 = sleep that long and retry, < 0 = refused."""
+        now = time.time()
+        wait = 0.0
+        row = conn.execute("SELECT until FROM limiter_pause WHERE key = ?", (key,)).fetchone()
+        if row and row[0] > now:
+            wait = row[0] - now
+        conn.execute("DELETE FROM limiter_log WHERE key = ? AND ts <= ?", (key, now - self.window))
+        if not wait:
+            (count,) = conn.execute(
+                "SELECT count(*) FROM limiter_log WHERE key = ?", (key,)
+            ).fetchone()
+            if count >= self.rate:
+                # The entry that must age out before one more call fits in the window.
+                (blocking,) = conn.execute(
+                    "SELECT ts FROM limiter_log WHERE key = ? ORDER BY ts LIMIT 1 OFFSET ?",
+                    (key, count - self.rate),
+                ).fetchone()
+                wait = max(blocking + self.window - now, 1e-6)
+        second = int(now)
+        if not wait:
+            conn.execute("INSERT INTO limiter_log (key, ts) VALUES (?, ?)", (key, now))
+            conn.execute(
+                "INSERT INTO limiter_calls (key, second, n) VALUES (?, ?, 1) "
+                "ON CONFLICT (key, second) DO UPDATE SET n = n + 1",
+                (key, second),
+            )
+            conn.execute(
+                "INSERT INTO limiter_waits (key, ts, wait) VALUES (?, ?, ?)", (key, now, waited)
+            )
+            if now - self._pruned_at > 60:
+                self._prune(conn, now)
+            return 0.0
+        if wait > budget:
+            conn.execute(
+                "INSERT INTO limiter_refusals (key, second, n) VALUES (?, ?, 1) "
+                "ON CONFLICT (key, second) DO UPDATE SET n = n + 1",
+                (key, second),
+            )
+            return -wait
+        return wait
+
+    def _prune(self, conn: sqlite3.Connection, now: float) -> None:
+        self._pruned_at = now
+        cutoff = now - METER_RETENTION
+        conn.execute("DELETE FROM limiter_calls WHERE second < ?", (cutoff,))
+        conn.execute("DELETE FROM limiter_refusals WHERE second < ?", (cutoff,))
+        conn.execute("DELETE FROM limiter_waits WHERE ts < ?", (cutoff,))
+        # Logs of keys no longer used; a live key trims its own log on every call.
+        conn.execute("DELETE FROM limiter_log WHERE ts < ?", (cutoff,))
+        conn.execute("DELETE FROM limiter_pause WHERE until < ?", (now,))
+
+    def pause(self, key: str, seconds: float) -> None:
+        if seconds <= 0:
+            return
+        try:
+            with self.file.transaction() as conn:
+                conn.execute(
+                    "INSERT INTO limiter_pause (key, until) VALUES (?, ?) "
+                    "ON CONFLICT (key) DO UPDATE SET until = max(until, excluded.until)",
+                    (key, time.time() + seconds),
+                )
+        except SQLITE_ERRORS as error:
+            raise LimiterUnavailable.from_error(error, key) from error
+
+    def paused_for(self, key: str) -> float:
+        try:
+            row = (
+                self.file.connection()
+                .execute("SELECT until FROM limiter_pause WHERE key = ?", (key,))
+                .fetchone()
+            )
+        except SQLITE_ERRORS as error:
+            raise LimiterUnavailable.from_error(error, key) from error
+        return max(row[0] - time.time(), 0.0) if row else 0.0
+
+    def ping(self) -> None:
+        try:
+            # Takes and releases the write lock: proves the file is there and writable.
+            with self.file.transaction(lock_timeout=1.0) as conn:
+                conn.execute("SELECT count(*) FROM limiter_pause").fetchone()
+        except SQLITE_ERRORS as error:
+            raise LimiterUnavailable.from_error(error) from error
+
+    def meter(self, key: str, *, minutes: int = 5) -> dict[str, Any]:
+        try:
+            return self._meter(key, minutes)
+        except SQLITE_ERRORS as error:
+            raise LimiterUnavailable.from_error(error, key) from error
+
+    def _meter(self, key: str, minutes: int) -> dict[str, Any]:
+        since = time.time() - minutes * 60
+        conn = self.file.connection()
+        calls = conn.execute(
+            "SELECT second, n FROM limiter_calls WHERE key = ? AND second >= ? ORDER BY second",
+            (key, int(since)),
+        ).fetchall()
+        waits = [
+            wait
+            for (wait,) in conn.execute(
+                "SELECT wait FROM limiter_waits WHERE key = ? AND ts >= ? ORDER BY wait",
+                (key, since),
+            )
+        ]
+        (refusals,) = conn.execute(
+            "SELECT coalesce(sum(n), 0) FROM limiter_refusals WHERE key = ? AND second >= ?",
+            (key, int(since)),
+        ).fetchone()
+        return _meter_dict([(s, n) for s, n in calls], waits, refusals)
+
+
+def _meter_dict(
+    calls: list[tuple[int, int]], sorted_waits: list[float], refusals: int
+) -> dict[str, Any]:
+    return {
+        "calls_per_second": calls,
+        "wait_p50": _percentile(sorted_waits, 0.50),
+        "wait_p95": _percentile(sorted_waits, 0.95),
+        "refusals": int(refusals),
+    }
+
+
+# Redis: one timeline for every host.
+
+# Returns 0 when admitted, the wait in microseconds when the caller should sleep and retry, or
+# minus the wait when that wait exceeds the caller's remaining budget (a refusal, metered here).
+ACQUIRE_SCRIPT = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local rate = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local wait = 0
+local paused = redis.call('PTTL', KEYS[2])
+if paused > 0 then wait = paused * 1000 end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if wait == 0 then
+  local count = redis.call('ZCARD', KEYS[1])
+  if count >= rate then
+    local blocking = redis.call('ZRANGE', KEYS[1], count - rate, count - rate, 'WITHSCORES')
+    wait = math.max(tonumber(blocking[2]) + window - now, 1)
+  end
+end
+local minute = tostring(math.floor(tonumber(t[1]) / 60))
+if wait == 0 then
+  redis.call('ZADD', KEYS[1], now, ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], math.ceil(window / 1000) + 1000)
+  local calls = ARGV[6] .. 'calls:' .. minute
+  redis.call('HINCRBY', calls, t[1], 1)
+  redis.call('EXPIRE', calls, ARGV[7])
+  local waits = ARGV[6] .. 'waits:' .. minute
+  redis.call('RPUSH', waits, ARGV[5])
+  redis.call('LTRIM', waits, -tonumber(ARGV[8]), -1)
+  redis.call('EXPIRE', waits, ARGV[7])
+  return 0
+end
+if wait > tonumber(ARGV[4]) then
+  local refusals = ARGV[6] .. 'refusals:' .. minute
+  redis.call('INCR', refusals)
+  redis.call('EXPIRE', refusals, ARGV[7])
+  return -wait
+end
+return wait
+"""
+
+# A pause only ever gets longer: a short Retry-After does not cut a longer one short.
+PAUSE_SCRIPT = """
+local left = redis.call('PTTL', KEYS[1])
+if left < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], '1', 'PX', ARGV[1]) end
+return 0
+"""
+
+
+class RedisLimiter:
+    """The sliding-window log in Redis, timed by the Redis server's clock."""
+
+    def __init__(
+        self,
+        client: redis.Redis,
+        *,
+        rate: int,
+        window: float,
+        prefix: str = "supportdesk:limit:",
+    ) -> None:
+        if rate < 1 or window <= 0:
+            raise ValueError("rate and window must be positive")
+        self.client = client
+        self.rate = rate
+        self.window = window
+        self.prefix = prefix
+        self._acquire = client.register_script(ACQUIRE_SCRIPT)
+        self._pause = client.register_script(PAUSE_SCRIPT)
+
+    def __repr__(self) -> str:
+        return f"RedisLimiter({self.client!r}, rate={self.rate}, window={self.window})"
+
+    def _key(self, key: str, part: str) -> str:
+        # The braces (a hash tag) keep one key's data in one slot of a Redis Cluster.
+        return f"{self.prefix}{{{key}}}:{part}"
+
+    def acquire(self, key: str, *, timeout: float) -> float:
+        started = time.monotonic()
+        keys = [self._key(key, "log"), self._key(key, "pause")]
+        while True:
+            waited = time.monotonic() - started
+            budget = timeout - waited
+            try:
+                wait_us = self._acquire(
+                    keys=keys,
+                    args=[
+                        self.rate,
+                        round(self.window * 1_000_000),
+                        secrets.token_hex(8),
+                        max(math.floor(budget * 1_000_000), 0),
+                        round(waited * 1_000_000),
+                        self._key(key, "meter:"),
+                        METER_RETENTION + 60,
+                        WAITS_PER_MINUTE,
+                    ],
+                )
+            except redis.RedisError as error:
+                raise LimiterUnavailable.from_error(error, key) from error
+            if wait_us == 0:
+                return time.monotonic() - started
+            if wait_us < 0:
+                raise VendorBusy(-wait_us / 1_000_000, key)
+            time.sleep(wait_us / 1_000_000)
+
+    def pause(self, key: str, seconds: float) -> None:
+        if seconds <= 0:
+            return
+        try:
+            self._pause(keys=[self._key(key, "pause")], args=[math.ceil(seconds * 1000)])
+        except redis.RedisError as error:
+            raise LimiterUnavailable.from_error(error, key) from error
+
+    def paused_for(self, key: str) -> float:
+        try:
+            left = self.client.pttl(self._key(key, "pause"))
+        except redis.RedisError as error:
+            raise LimiterUnavailable.from_error(error, key) from error
+        return left / 1000 if left > 0 else 0.0
+
+    def ping(self) -> None:
+        try:
+            self.client.ping()
+        except redis.RedisError as error:
+            raise LimiterUnavailable.from_error(error) from error
+
+    def meter(self, key: str, *, minutes: int = 5) -> dict[str, Any]:
+        try:
+            return self._meter(key, minutes)
+        except redis.RedisError as error:
+            raise LimiterUnavailable.from_error(error, key) from error
+
+    def _meter(self, key: str, minutes: int) -> dict[str, Any]:
+        now, _ = self.client.time()
+        since = now - minutes * 60
+        first, last = since // 60, now // 60
+        prefix = self._key(key, "meter:")
+        pipe = self.client.pipeline(transaction=False)
+        for minute in range(first, last + 1):
+            pipe.hgetall(f"{prefix}calls:{minute}")
+            pipe.lrange(f"{prefix}waits:{minute}", 0, -1)
+            pipe.get(f"{prefix}refusals:{minute}")
+        replies = pipe.execute()
+        calls: dict[int, int] = {}
+        waits: list[float] = []
+        refusals = 0
+        for per_second, minute_waits, minute_refusals in zip(
+            replies[0::3], replies[1::3], replies[2::3], strict=True
+        ):
+            for second, n in per_second.items():
+                if int(second) >= since:
+                    calls[int(second)] = int(n)
+            waits.extend(int(w) / 1_000_000 for w in minute_waits)
+            refusals += int(minute_refusals or 0)
+        return _meter_dict(sorted(calls.items()), sorted(waits), refusals)
+
+
+# One limiter per process, built from the settings.
+
+
+class PerProcess[T]:
+    """A lazily built value, built again in a forked child (after gunicorn forks its workers)."""
+
+    def __init__(self, build: Callable[[], T]) -> None:
+        self.build = build
+        self._lock = threading.Lock()
+        self._value: tuple[int, T] | None = None
+
+    def get(self) -> T:
+        pid = os.getpid()
+        value = self._value
+        if value is not None and value[0] == pid:
+            return value[1]
+        with self._lock:
+            if self._value is None or self._value[0] != pid:
+                self._value = (pid, self.build())
+            return self._value[1]
+
+    def reset(self) -> None:
+        with self._lock:
+            self._value = None
+
+
+def redis_client(url: str) -> redis.Redis:
+    """A client that fails within seconds when Redis is down (redis-py's default retries ten
+    times with backoff): one immediate retry, for a pooled connection that Redis had closed."""
+    return redis.Redis.from_url(
+        url,
+        socket_timeout=REDIS_SOCKET_TIMEOUT,
+        socket_connect_timeout=REDIS_SOCKET_TIMEOUT,
+        retry=Retry(NoBackoff(), 1),
+    )
+
+
+def _limiter_from_settings() -> Limiter:
+    count, period = parse_rate(settings.VENDOR_RATE)
+    window = period + settings.VENDOR_WINDOW_MARGIN
+    if settings.REDIS_URL:
+        return RedisLimiter(redis_client(settings.REDIS_URL), rate=count, window=window)
+    return SqliteLimiter(settings.LIMITER_SQLITE_PATH, rate=count, window=window)
+
+
+_limiter = PerProcess(_limiter_from_settings)
+
+
+def get_limiter() -> Limiter:
+    """This process's limiter: Redis when REDIS_URL is set, else the host's SQLite file."""
+    return _limiter.get()
+
+
+def reset_limiter_cache() -> None:
+    _limiter.reset()
+
+
+LIMITER_SETTINGS = {"VENDOR_RATE", "VENDOR_WINDOW_MARGIN", "REDIS_URL", "LIMITER_SQLITE_PATH"}
+
+
+def _on_setting_changed(*, setting: str, **kwargs: Any) -> None:
+    if setting in LIMITER_SETTINGS:
+        reset_limiter_cache()
+
+
+setting_changed.connect(_on_setting_changed, dispatch_uid="devices.ratelimit.reset")
+
+
+def acquire_vendor_slot(key: str) -> float:
+    """Right before every HTTP send to the vendor, with the credential's appId as `key`.
+
+    Budget: VENDOR_RATE (10/s) per appId, shared by every process and host, counted over
+    period + VENDOR_WINDOW_MARGIN. A caller queues at most VENDOR_MAX_WAIT (2 s) for a slot;
+    past that it gets VendorBusy at once, and the page answers 503 with Retry-After.
+    """
+    return get_limiter().acquire(key, timeout=settings.VENDOR_MAX_WAIT)
+
+
+def meter(key: str, *, minutes: int = 5) -> dict[str, Any]:
+    """For the admin budget meter: {"calls_per_second": [(epoch_second, n), ...] (seconds with
+    no admitted call are left out), "wait_p50": s, "wait_p95": s, "refusals": n}."""
+    return get_limiter().meter(key, minutes=minutes)

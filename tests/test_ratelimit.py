@@ -1,0 +1,530 @@
+"""The shared vendor limiter: never more than the rate in any window, waits bounded, both stores.
+
+The limit is checked the honest way (tests.limiter_worker.max_admitted_in_window): a call counts
+against a window only when the caller's whole wait, from calling acquire() to its return, lies
+inside it. A limiter that admits one call too many, or counts per clock-aligned window, fails
+the same check (the negative controls below).
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import os
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import redis
+
+from devices import ratelimit
+from devices.ratelimit import (
+    LimiterUnavailable,
+    RedisLimiter,
+    SqliteLimiter,
+    VendorBusy,
+    acquire_vendor_slot,
+    get_limiter,
+    parse_rate,
+)
+from tests.limiter_worker import (
+    go,
+    hammer,
+    max_admitted_in_window,
+    results,
+    run_in_processes,
+    start_processes,
+)
+
+REDIS_URL = "redis://127.0.0.1:6379/15"
+RATE = 10
+WINDOW = 0.5
+
+
+class Store:
+    """Makes limiters of one backend on one fresh store, and worker specs for the same store."""
+
+    def __init__(self, backend: str, tmp_path: Any) -> None:
+        self.backend = backend
+        self.path = str(tmp_path / "limiter.sqlite3")
+        self.prefix = f"test:limit:{uuid.uuid4().hex}:"
+        self.client = redis.Redis.from_url(REDIS_URL) if backend == "redis" else None
+
+    def limiter(self, rate: int = RATE, window: float = WINDOW) -> SqliteLimiter | RedisLimiter:
+        if self.client is not None:
+            return RedisLimiter(self.client, rate=rate, window=window, prefix=self.prefix)
+        return SqliteLimiter(self.path, rate=rate, window=window)
+
+    def spec(self, rate: int = RATE, window: float = WINDOW) -> dict[str, Any]:
+        return {
+            "kind": "limiter",
+            "backend": self.backend,
+            "path": self.path,
+            "url": REDIS_URL,
+            "prefix": self.prefix,
+            "rate": rate,
+            "window": window,
+        }
+
+    def clean(self) -> None:
+        if self.client is not None:
+            keys = list(self.client.scan_iter(f"{self.prefix}*"))
+            if keys:
+                self.client.delete(*keys)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("redis", marks=pytest.mark.redis)])
+def store(request, tmp_path) -> Iterator[Store]:
+    store = Store(request.param, tmp_path)
+    yield store
+    store.clean()
+
+
+@pytest.fixture
+def sqlite_store(tmp_path) -> Store:
+    return Store("sqlite", tmp_path)
+
+
+@pytest.fixture
+def redis_store(tmp_path) -> Iterator[Store]:
+    store = Store("redis", tmp_path)
+    yield store
+    store.clean()
+
+
+def fill(limiter: Any, key: str, n: int = RATE) -> None:
+    for _ in range(n):
+        limiter.acquire(key, timeout=0)
+
+
+# parse_rate
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("10/s", (10, 1.0)),
+        ("100/m", (100, 60.0)),
+        ("5/h", (5, 3600.0)),
+        ("10/2s", (10, 2.0)),
+        (" 3 / 0.5s ", (3, 0.5)),
+    ],
+)
+def test_parse_rate_reads_a_count_and_a_period(text, expected):
+    assert parse_rate(text) == expected
+
+
+@pytest.mark.parametrize("text", ["10", "ten/s", "0/s", "10/x", "10/0s", "10/s/s", ""])
+def test_parse_rate_rejects_what_is_not_a_rate(text):
+    with pytest.raises(ValueError, match="Not a rate"):
+        parse_rate(text)
+
+
+# The honest check itself
+
+
+def test_the_check_counts_only_calls_whose_whole_wait_lies_in_one_window():
+    burst = [(0.0, 0.01)] * 10
+    assert max_admitted_in_window([*burst, (0.02, 0.03)], WINDOW) == 11
+    # A call that returned after the window closed may have been admitted after it, too.
+    assert max_admitted_in_window([*burst, (0.02, 0.6)], WINDOW) == 10
+    assert max_admitted_in_window([*burst, (0.02, WINDOW)], WINDOW) == 10  # [t, t + window)
+    # Ten, then ten more a window later: never more than ten in one window.
+    assert max_admitted_in_window(burst + [(WINDOW, WINDOW + 0.01)] * 10, WINDOW) == 10
+
+
+# The limit, under load
+
+
+def test_threads_never_get_more_than_the_rate_in_any_window(store):
+    result = hammer(store.limiter(), "app", threads=40, calls=2, timeout=0.1)
+
+    admitted = result["admitted"]
+    assert len(admitted) == 80
+    assert max_admitted_in_window(admitted, WINDOW) == RATE
+    # The load kept the limiter full: callers were turned away, and none waited much past its
+    # timeout (one that ignored it would wait up to 3.5 s here).
+    assert result["refused"]
+    assert max(end - start for start, end in admitted) < 1.0
+
+
+def test_the_check_catches_a_limiter_that_admits_one_call_too_many(sqlite_store):
+    # The same load as above; the store does not matter to the check, so one is enough.
+    result = hammer(sqlite_store.limiter(rate=RATE + 1), "app", threads=40, calls=1, timeout=0.1)
+
+    assert max_admitted_in_window(result["admitted"], WINDOW) > RATE
+
+
+class FixedWindowCounter:
+    """Deliberately wrong: counts calls per clock-aligned window, so bursts either side of a
+    boundary both pass."""
+
+    def __init__(self, rate: int, window: float) -> None:
+        self.rate, self.window = rate, window
+        self.counts: Counter[tuple[str, int]] = Counter()
+        self.lock = threading.Lock()
+
+    def acquire(self, key: str, *, timeout: float) -> float:
+        started = time.monotonic()
+        while True:
+            now = time.time()
+            slot = (key, math.floor(now / self.window))
+            with self.lock:
+                if self.counts[slot] < self.rate:
+                    self.counts[slot] += 1
+                    return time.monotonic() - started
+            wait = (slot[1] + 1) * self.window - now
+            if time.monotonic() - started + wait > timeout:
+                raise VendorBusy(wait, key)
+            time.sleep(wait)
+
+
+def burst_across_a_window_boundary(limiter: Any, key: str) -> list[tuple[float, float]]:
+    """RATE callers 0.1 s before a clock-aligned window boundary, RATE more just after it."""
+    now = time.time()
+    boundary = (math.floor(now / WINDOW) + 1) * WINDOW
+    if boundary - now < 0.2:
+        boundary += WINDOW
+    admitted: list[tuple[float, float]] = []
+
+    def call() -> None:
+        started = time.monotonic()
+        try:
+            limiter.acquire(key, timeout=0.05)
+        except VendorBusy:
+            return
+        admitted.append((started, time.monotonic()))
+
+    threads = []
+    for at in (boundary - 0.1, boundary + 0.02):
+        time.sleep(max(at - time.time(), 0))
+        for _ in range(RATE):
+            threads.append(threading.Thread(target=call))
+            threads[-1].start()
+    for thread in threads:
+        thread.join()
+    return admitted
+
+
+def test_the_check_catches_a_fixed_window_counter_at_its_boundary():
+    admitted = burst_across_a_window_boundary(FixedWindowCounter(RATE, WINDOW), "app")
+
+    assert max_admitted_in_window(admitted, WINDOW) > RATE
+
+
+def test_bursts_either_side_of_a_clock_boundary_keep_to_the_rate(store):
+    admitted = burst_across_a_window_boundary(store.limiter(), "app")
+
+    assert len(admitted) == RATE
+    assert max_admitted_in_window(admitted, WINDOW) == RATE
+
+
+def test_processes_sharing_the_store_never_exceed_the_rate(store):
+    job = {"action": "hammer", "spec": store.spec(), "key": "app", "threads": 5, "calls": 2}
+    answers = run_in_processes([{**job, "timeout": 0.1}] * 4)
+
+    admitted = [tuple(span) for answer in answers for span in answer["admitted"]]
+    assert len(admitted) == 40
+    assert max_admitted_in_window(admitted, WINDOW) == RATE
+
+
+def test_each_key_has_its_own_budget(store):
+    limiter = store.limiter()
+    fill(limiter, "app-a")
+
+    fill(limiter, "app-b")  # would raise VendorBusy if the keys shared one log
+    with pytest.raises(VendorBusy):
+        limiter.acquire("app-a", timeout=0)
+
+
+# Waits
+
+
+def test_a_caller_waits_for_the_next_slot_when_it_comes_within_its_timeout(store):
+    limiter = store.limiter()
+    first_call = time.monotonic()
+    fill(limiter, "app")
+
+    waited = limiter.acquire("app", timeout=2.0)
+
+    assert time.monotonic() >= first_call + WINDOW  # not before the first call left the window
+    assert 0 < waited < 1.0
+
+
+def test_a_caller_is_refused_at_once_when_the_wait_exceeds_its_timeout(store):
+    limiter = store.limiter(window=2.0)
+    fill(limiter, "app")
+
+    started = time.monotonic()
+    with pytest.raises(VendorBusy) as refused:
+        limiter.acquire("app", timeout=1.0)
+    elapsed = time.monotonic() - started
+
+    assert elapsed < 0.5  # it knew the wait (about 2 s) and did not sleep through its 1 s
+    assert 1.5 < refused.value.retry_after <= 2.0
+    assert str(refused.value) == ratelimit.BUSY_MESSAGE.format(seconds=refused.value.retry_after)
+    assert str(refused.value).startswith("The vendor's request budget is in use; try again in ")
+
+
+def test_under_saturation_every_acquire_returns_within_its_timeout(store):
+    result = hammer(store.limiter(), "app", threads=30, calls=1, timeout=0.2)
+
+    durations = [end - start for start, end, _ in result["refused"]]
+    durations += [end - start for start, end in result["admitted"]]
+    assert result["refused"]
+    # One that ignored the timeout would keep the last callers a second.
+    assert max(durations) <= 0.2 + 0.2
+    assert all(0 < retry_after <= WINDOW for _, _, retry_after in result["refused"])
+
+
+def test_a_refused_call_takes_no_slot(store):
+    limiter = store.limiter()
+    first_call = time.monotonic()
+    fill(limiter, "app")
+    time.sleep(WINDOW / 2)
+    for _ in range(20):
+        with pytest.raises(VendorBusy):
+            limiter.acquire("app", timeout=0)
+
+    time.sleep(max(first_call + WINDOW + 0.05 - time.monotonic(), 0))
+
+    # The first ten have left the window; had the refusals taken slots, they would still be in.
+    fill(limiter, "app")
+    with pytest.raises(VendorBusy):
+        limiter.acquire("app", timeout=0)
+
+
+def test_vendor_busy_survives_copying():
+    busy = copy.copy(VendorBusy(1.5, "app"))
+
+    assert (busy.retry_after, busy.key, str(busy)) == (
+        1.5,
+        "app",
+        "The vendor's request budget is in use; try again in 1.5 s.",
+    )
+
+
+# Pauses (the vendor said 429)
+
+
+def test_a_pause_holds_off_other_processes(store):
+    job = {"action": "acquire", "spec": store.spec(), "key": "app"}
+    workers = start_processes([{**job, "timeout": 0.1}, {**job, "timeout": 3.0}])
+    limiter = store.limiter()
+
+    paused_at = time.monotonic()
+    limiter.pause("app", 0.6)
+    go(workers)
+    impatient, patient = results(workers)
+
+    assert 0 < impatient["busy"] <= 0.6
+    assert patient["ended"] >= paused_at + 0.6  # it was admitted only once the pause was over
+    assert 0 < patient["waited"] < 1.0
+    assert limiter.paused_for("app") == 0.0
+
+
+def test_a_pause_is_lengthened_but_never_shortened(store):
+    limiter = store.limiter()
+    limiter.pause("app", 1.0)
+    limiter.pause("app", 0.1)
+    assert limiter.paused_for("app") > 0.8
+
+    limiter.pause("app", 2.0)
+    assert limiter.paused_for("app") > 1.8
+    assert limiter.paused_for("another-app") == 0.0
+
+
+# Clocks
+
+
+def skewed_hammer(store: Store, seconds: float) -> tuple[list[tuple[float, ...]], list[float]]:
+    """Two processes, one clock a second fast and one a second slow, share one key."""
+    job = {"action": "hammer", "spec": store.spec(), "key": "app", "seconds": seconds}
+    job.update(threads=5, calls=2, timeout=0.1)
+    answers = run_in_processes([{**job, "skew": 1.0}, {**job, "skew": -1.0}])
+    admitted = [tuple(span) for answer in answers for span in answer["admitted"]]
+    retry_afters = [refusal[2] for answer in answers for refusal in answer["refused"]]
+    return admitted, retry_afters
+
+
+def test_the_redis_limiter_keeps_one_timeline_when_hosts_clocks_disagree(redis_store):
+    admitted, retry_afters = skewed_hammer(redis_store, seconds=3.0)
+
+    assert len(admitted) == 20
+    assert max_admitted_in_window(admitted, WINDOW) == RATE
+    # Nobody saw another's calls in its future, which would make it wait past one window.
+    assert max(retry_afters) <= WINDOW
+
+
+def test_the_same_skew_breaks_a_limiter_that_trusts_the_callers_clocks(sqlite_store):
+    # The SQLite limiter times calls with time.time(): right for one host, wrong for two. The
+    # fast clock drops the slow one's calls as old; the slow one waits for calls "in the future".
+    admitted, retry_afters = skewed_hammer(sqlite_store, seconds=1.0)
+
+    assert max_admitted_in_window(admitted, WINDOW) > RATE or max(retry_afters) > WINDOW + 1
+
+
+# Processes
+
+
+def test_the_sqlite_limiter_opens_its_own_connection_after_a_fork(sqlite_store):
+    limiter = sqlite_store.limiter()
+    fill(limiter, "app", 5)
+    parent_connection = limiter.file.connection()
+
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report, then leave without running anything of pytest
+        code = 1
+        try:
+            own = limiter.file.connection() is not parent_connection
+            fill(limiter, "app", 5)
+            try:
+                limiter.acquire("app", timeout=0)
+                shared = False
+            except VendorBusy:
+                shared = True
+            os.write(write, f"{own} {shared}".encode())
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write)
+    _, status = os.waitpid(pid, 0)
+    report = os.read(read, 100).decode()
+    os.close(read)
+
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert report == "True True"  # its own connection, and the parent's five calls counted
+    with pytest.raises(VendorBusy):
+        limiter.acquire("app", timeout=0)  # and the child's five count here
+
+
+# The store failing
+
+
+def test_an_unreachable_redis_refuses_calls_as_busy_within_a_second():
+    limiter = RedisLimiter(ratelimit.redis_client("redis://127.0.0.1:1/0"), rate=RATE, window=1)
+
+    started = time.monotonic()
+    with pytest.raises(LimiterUnavailable) as refused:
+        limiter.acquire("app", timeout=2.0)
+
+    assert time.monotonic() - started < 1.0
+    assert isinstance(refused.value, VendorBusy)
+    assert refused.value.retry_after == ratelimit.STORE_RETRY_AFTER
+    assert str(refused.value) == ratelimit.STORE_MESSAGE.format(
+        error="ConnectionError", seconds=ratelimit.STORE_RETRY_AFTER
+    )
+    with pytest.raises(LimiterUnavailable):
+        limiter.ping()
+
+
+def test_an_unusable_sqlite_file_refuses_calls_as_busy(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    limiter = SqliteLimiter(blocker / "limiter.sqlite3", rate=RATE, window=WINDOW)
+
+    with pytest.raises(LimiterUnavailable):
+        limiter.acquire("app", timeout=2.0)
+    with pytest.raises(LimiterUnavailable):
+        limiter.ping()
+
+
+def test_ping_passes_on_a_working_store(store):
+    store.limiter().ping()
+
+
+# Metering
+
+
+def test_the_meter_counts_calls_waits_and_refusals(store):
+    limiter = store.limiter(rate=3, window=0.3)
+    fill(limiter, "app", 3)
+    with pytest.raises(VendorBusy):
+        limiter.acquire("app", timeout=0)
+    limiter.acquire("app", timeout=1.0)  # waits about 0.3 s
+    fill(limiter, "other-app", 2)
+
+    meter = limiter.meter("app")
+
+    assert sum(n for _, n in meter["calls_per_second"]) == 4
+    assert all(abs(second - time.time()) < 10 for second, _ in meter["calls_per_second"])
+    assert meter["refusals"] == 1
+    assert meter["wait_p50"] < 0.05
+    assert 0.15 < meter["wait_p95"] < 0.6
+    assert limiter.meter("unused-app") == {
+        "calls_per_second": [],
+        "wait_p50": 0.0,
+        "wait_p95": 0.0,
+        "refusals": 0,
+    }
+
+
+# From the settings
+
+
+@pytest.fixture
+def limiter_settings(settings, tmp_path):
+    settings.REDIS_URL = ""
+    settings.LIMITER_SQLITE_PATH = str(tmp_path / "from-settings.sqlite3")
+    settings.VENDOR_RATE = "10/s"
+    settings.VENDOR_WINDOW_MARGIN = 0.05
+    yield settings
+    ratelimit.reset_limiter_cache()
+
+
+def test_get_limiter_builds_the_embedded_limiter_from_the_settings(limiter_settings):
+    limiter = get_limiter()
+
+    assert isinstance(limiter, SqliteLimiter)
+    assert limiter.file.path == limiter_settings.LIMITER_SQLITE_PATH
+    assert (limiter.rate, limiter.window) == (10, pytest.approx(1.05))
+    assert get_limiter() is limiter
+
+
+@pytest.mark.redis
+def test_get_limiter_uses_redis_when_redis_url_is_set(limiter_settings):
+    limiter_settings.REDIS_URL = REDIS_URL
+    limiter_settings.VENDOR_RATE = "20/2s"
+
+    limiter = get_limiter()
+
+    assert isinstance(limiter, RedisLimiter)
+    assert (limiter.rate, limiter.window) == (20, pytest.approx(2.05))
+    assert limiter.client.connection_pool.connection_kwargs["db"] == 15
+
+
+def test_a_changed_setting_gives_a_new_limiter(limiter_settings, tmp_path):
+    before = get_limiter()
+    limiter_settings.LIMITER_SQLITE_PATH = str(tmp_path / "elsewhere.sqlite3")
+
+    after = get_limiter()
+
+    assert after is not before
+    assert after.file.path.endswith("elsewhere.sqlite3")
+
+
+def test_get_limiter_builds_a_new_limiter_in_a_forked_child(limiter_settings, monkeypatch):
+    before = get_limiter()
+    monkeypatch.setattr(os, "getpid", lambda: -1)  # as a child sees it
+
+    assert get_limiter() is not before
+
+
+def test_acquire_vendor_slot_waits_at_most_vendor_max_wait(limiter_settings):
+    limiter_settings.VENDOR_RATE = "2/s"
+    limiter_settings.VENDOR_WINDOW_MARGIN = 0.0
+    limiter_settings.VENDOR_MAX_WAIT = 0.3
+    acquire_vendor_slot("app")
+    acquire_vendor_slot("app")
+
+    started = time.monotonic()
+    with pytest.raises(VendorBusy) as refused:
+        acquire_vendor_slot("app")  # the next slot is about 1 s away
+
+    assert time.monotonic() - started < 0.1
+    assert refused.value.retry_after > 0.3
