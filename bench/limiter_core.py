@@ -16,6 +16,7 @@ The vendor's own view, through gunicorn and HTTP, is bench/limiter.py.
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import tempfile
 import time
@@ -83,6 +84,7 @@ def run(backend: str, *, processes: int, threads: int, seconds: float) -> None:
         answers = run_in_processes([job] * processes, timeout=seconds + 60)
         cost = uncontended_cost(backend, workdir, prefix)
     finally:
+        shutil.rmtree(workdir, ignore_errors=True)
         if backend == "redis":
             client = redis.Redis.from_url(REDIS_URL)
             keys = list(client.scan_iter(f"{prefix}*"))

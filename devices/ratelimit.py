@@ -150,6 +150,8 @@ class SqliteFile:
         self.path = str(path)
         self.schema = schema
         self._local = threading.local()
+        # One lock per process: a lock copied by fork() may be held by a thread that is gone.
+        self._locks: dict[int, threading.Lock] = {}
 
     def connection(self) -> sqlite3.Connection:
         local = self._local
@@ -173,14 +175,32 @@ class SqliteFile:
             _run_script(conn, self.schema)
         return conn
 
+    def _process_lock(self) -> threading.Lock:
+        pid = os.getpid()
+        lock = self._locks.get(pid)
+        if lock is None:
+            # setdefault: two threads racing here still end up with the same lock.
+            lock = self._locks.setdefault(pid, threading.Lock())
+        return lock
+
     @contextmanager
     def transaction(self, lock_timeout: float | None = None) -> Iterator[sqlite3.Connection]:
-        """A write transaction that takes the file's write lock up front (BEGIN IMMEDIATE)."""
+        """A write transaction that takes the file's write lock up front (BEGIN IMMEDIATE).
+
+        The threads of one process queue on a lock of their own first: SQLite's busy handler
+        polls with sleeps of up to 100 ms, which adds up when dozens of threads contend.
+        """
         conn = self.connection()
-        if lock_timeout is not None:
-            conn.execute(f"PRAGMA busy_timeout = {max(int(lock_timeout * 1000), 1)}")
-        with immediate(conn):
-            yield conn
+        lock = self._process_lock()
+        if not lock.acquire(timeout=-1 if lock_timeout is None else lock_timeout):
+            raise sqlite3.OperationalError("database is locked (by this process's threads)")
+        try:
+            if lock_timeout is not None:
+                conn.execute(f"PRAGMA busy_timeout = {max(int(lock_timeout * 1000), 1)}")
+            with immediate(conn):
+                yield conn
+        finally:
+            lock.release()
 
 
 def _run_script(conn: sqlite3.Connection, script: str) -> None:
