@@ -5,7 +5,8 @@
 
 Setups: "embedded" is one gunicorn with 4 workers on SQLite with the embedded (SQLite-file)
 limiter; "redis" is two gunicorn instances (two "hosts", 4 workers each) sharing PostgreSQL and
-Redis. Demand is well above the limit: 24 clients asking for uncached device pages
+Redis. The sandbox answers after --latency-ms plus up to --jitter-ms. Demand is well above the
+limit: 24 clients asking for uncached device pages
 (`?refresh=1`) without pause. The figures come from the sandbox vendor's own counters: the most
 requests it saw in any sliding 1 s window (must be <= 10), the rate it served (>= 9.0/s, aim
 9.5), and how many it refused (0); plus the limiter's wait percentiles for a slot.
@@ -37,18 +38,22 @@ def device_paths() -> list[str]:
 
 
 def run_once(stack: Stack, *, seconds: float, clients: int) -> dict:
+    """One run against a warm stack; every figure but the page times is the sandbox's own."""
     sessions = [stack.session(host) for host in range(len(stack.urls))]
     stack.sandbox_reset()
     hits = drive(sessions, stack.urls, device_paths(), seconds=seconds, clients=clients)
     stats = stack.sandbox_stats()
     span = (stats["last_at"] - stats["first_at"]) if stats["requests"] > 1 else 0
+    # Sustained rate: a sliding window lets `limit` calls through at once at the start, so
+    # leave that first burst out rather than credit it to the rate.
+    sustained = (stats["requests"] - stats["rate_limit"]) / span if span else 0.0
     meter = stack.meter(minutes=1)
     statuses: dict[int, int] = {}
     for hit in hits:
         statuses[hit.status] = statuses.get(hit.status, 0) + 1
     return {
         "max_1s": stats["max_in_any_1s"],
-        "rate": (stats["requests"] - 1) / span if span else 0.0,
+        "rate": sustained,
         "refused": stats["refused_rate_limit"],
         "wait_p50": meter["wait_p50"],
         "wait_p95": meter["wait_p95"],
@@ -64,11 +69,22 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=12)
     parser.add_argument("--clients", type=int, default=24)
+    parser.add_argument("--latency-ms", type=float, default=40, help="sandbox answer delay")
+    parser.add_argument("--jitter-ms", type=float, default=40, help="plus up to this, random")
     args = parser.parse_args()
+    # Each slot turns over every window + call duration (devices/ratelimit.py), so this is the
+    # most the vendor can see on average; the rest of a call (signing, HTTP) adds a little.
+    mean_call = (args.latency_ms + args.jitter_ms / 2) / 1000
+    print(
+        f"sandbox latency {args.latency_ms:.0f} ms + up to {args.jitter_ms:.0f} ms: ceiling "
+        f"about {10 / (1 + mean_call):.2f}/s for the vendor's 10/s",
+        flush=True,
+    )
     failed = False
     for name in args.setups.split(","):
         config = SETUPS[name]
-        with Stack(**config) as stack:
+        latency = {"sandbox_latency_ms": args.latency_ms, "sandbox_jitter_ms": args.jitter_ms}
+        with Stack(**config, **latency) as stack:
             label = f"{name}: {stack.hosts} host(s) x {stack.workers} workers"
             for run in range(1, args.runs + 1):
                 figures = run_once(stack, seconds=args.seconds, clients=args.clients)

@@ -15,8 +15,16 @@ same slot:
 - several hosts (`REDIS_URL`): one Lua script in Redis, which reads the clock from Redis itself
   (`TIME`), so hosts with skewed clocks still share one timeline.
 
-The window is the vendor's period plus VENDOR_WINDOW_MARGIN: admitted calls reach the vendor a
-little later, and not all equally late, so the vendor's own count may see them closer together.
+A call holds its slot from admission until one window after it is over (answered or failed),
+not one window after admission. Admitted calls reach the vendor a little later, and not all
+equally late (measured here under load: 3 ms typically, 60 ms at worst, more on a busy host), so
+a log of admission times lets the vendor see 11 in a second now and then. The vendor receives a
+call after we admit it and before we have its answer, so a slot that only frees a window after
+the answer can never let the vendor count more than `rate` in a window, however late the
+request travels. The price is throughput: each slot turns over every window + call duration,
+so the most the vendor sees is rate * window / (window + duration). `hold` caps how long an
+unfinished call (a process killed mid-call) keeps its slot. VENDOR_WINDOW_MARGIN remains for
+clock granularity and may be 0.
 """
 
 from __future__ import annotations
@@ -31,6 +39,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -53,6 +62,8 @@ REDIS_SOCKET_TIMEOUT = 2.0
 # Every acquire may wait this long for SQLite's write lock on top of its own timeout, so that a
 # burst of processes queueing for the lock is not mistaken for an unreachable store.
 SQLITE_LOCK_GRACE = 0.25
+# How often a caller looks again when its slot is held by a call still under way.
+IN_FLIGHT_POLL = 0.02
 
 BUSY_MESSAGE = "The vendor's request budget is in use; try again in {seconds:.1f} s."
 STORE_MESSAGE = "The rate limiter's store is unreachable ({error}); try again in {seconds:.0f} s."
@@ -72,6 +83,10 @@ class VendorBusy(Exception):
         return (type(self), (self.retry_after, self.key, self.message))
 
 
+def _nothing() -> None:
+    pass
+
+
 class LimiterUnavailable(VendorBusy):
     """The limiter's store (SQLite file or Redis) failed. Nothing is sent without a slot.
 
@@ -84,7 +99,22 @@ class LimiterUnavailable(VendorBusy):
         return cls(STORE_RETRY_AFTER, key, message)
 
 
+@dataclass(frozen=True)
+class Slot:
+    """An admitted call. `finish()` when it is over: the slot frees one window later."""
+
+    waited: float
+    finish: Callable[[], None]
+
+
 class Limiter(Protocol):
+    def reserve(self, key: str, *, timeout: float, hold: float) -> Slot:
+        """Take a slot for a call that may last up to `hold` seconds (see the module docstring).
+
+        Raises VendorBusy like acquire().
+        """
+        ...
+
     def acquire(self, key: str, *, timeout: float) -> float:
         """Take a slot for `key`, waiting up to `timeout` seconds; return the seconds waited.
 
@@ -225,8 +255,8 @@ def immediate(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 SQLITE_ERRORS = (sqlite3.Error, OSError)
 
 LIMITER_SCHEMA = """
-CREATE TABLE IF NOT EXISTS limiter_log (key TEXT NOT NULL, ts REAL NOT NULL);
-CREATE INDEX IF NOT EXISTS limiter_log_key_ts ON limiter_log (key, ts);
+CREATE TABLE IF NOT EXISTS limiter_slots (key TEXT NOT NULL, ts REAL NOT NULL, token TEXT);
+CREATE INDEX IF NOT EXISTS limiter_slots_key_ts ON limiter_slots (key, ts);
 CREATE TABLE IF NOT EXISTS limiter_pause (key TEXT PRIMARY KEY, until REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS limiter_calls (
     key TEXT NOT NULL, second INTEGER NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (key, second)
@@ -254,23 +284,49 @@ class SqliteLimiter:
         return f"SqliteLimiter({self.file.path!r}, rate={self.rate}, window={self.window})"
 
     def acquire(self, key: str, *, timeout: float) -> float:
+        return self.reserve(key, timeout=timeout, hold=0.0).waited
+
+    def reserve(self, key: str, *, timeout: float, hold: float) -> Slot:
         started = time.monotonic()
+        token = secrets.token_hex(8)
         while True:
             waited = time.monotonic() - started
             budget = timeout - waited
             try:
                 with self.file.transaction(max(budget, 0.0) + SQLITE_LOCK_GRACE) as conn:
-                    wait = self._attempt(conn, key, budget=budget, waited=waited)
+                    wait = self._attempt(
+                        conn, key, budget=budget, waited=waited, hold=hold, token=token
+                    )
             except SQLITE_ERRORS as error:
                 raise LimiterUnavailable.from_error(error, key) from error
             if wait == 0:
-                return time.monotonic() - started
+                finish = (lambda: self._finish(key, token)) if hold > 0 else _nothing
+                return Slot(time.monotonic() - started, finish)
             if wait < 0:
                 raise VendorBusy(-wait, key)
             time.sleep(wait)
 
+    def _finish(self, key: str, token: str) -> None:
+        try:
+            with self.file.transaction(lock_timeout=5.0) as conn:
+                now = time.time()
+                conn.execute(
+                    "UPDATE limiter_slots SET ts = ? WHERE key = ? AND token = ? AND ts > ?",
+                    (now, key, token, now),
+                )
+        except SQLITE_ERRORS:
+            # The slot then stays taken until its hold runs out: slower, never over the limit.
+            log.warning("could not mark a vendor call finished for %s", key, exc_info=True)
+
     def _attempt(
-        self, conn: sqlite3.Connection, key: str, *, budget: float, waited: float
+        self,
+        conn: sqlite3.Connection,
+        key: str,
+        *,
+        budget: float,
+        waited: float,
+        hold: float = 0.0,
+        token: str = "",
     ) -> float:
         """One atomic check: 0 = admitted, > 0 = sleep that long and retry, < 0 = refused."""
         now = time.time()
@@ -278,21 +334,31 @@ class SqliteLimiter:
         row = conn.execute("SELECT until FROM limiter_pause WHERE key = ?", (key,)).fetchone()
         if row and row[0] > now:
             wait = row[0] - now
-        conn.execute("DELETE FROM limiter_log WHERE key = ? AND ts <= ?", (key, now - self.window))
+        conn.execute(
+            "DELETE FROM limiter_slots WHERE key = ? AND ts <= ?", (key, now - self.window)
+        )
         if not wait:
             (count,) = conn.execute(
-                "SELECT count(*) FROM limiter_log WHERE key = ?", (key,)
+                "SELECT count(*) FROM limiter_slots WHERE key = ?", (key,)
             ).fetchone()
             if count >= self.rate:
                 # The entry that must age out before one more call fits in the window.
                 (blocking,) = conn.execute(
-                    "SELECT ts FROM limiter_log WHERE key = ? ORDER BY ts LIMIT 1 OFFSET ?",
+                    "SELECT ts FROM limiter_slots WHERE key = ? ORDER BY ts LIMIT 1 OFFSET ?",
                     (key, count - self.rate),
                 ).fetchone()
-                wait = max(blocking + self.window - now, 1e-6)
+                if blocking > now:
+                    # A call still under way: it frees its slot a window after it ends, so no
+                    # sooner than a window from now; look again soon, it may end any moment.
+                    wait = self.window if self.window > budget else IN_FLIGHT_POLL
+                else:
+                    wait = max(blocking + self.window - now, 1e-6)
         second = int(now)
         if not wait:
-            conn.execute("INSERT INTO limiter_log (key, ts) VALUES (?, ?)", (key, now))
+            conn.execute(
+                "INSERT INTO limiter_slots (key, ts, token) VALUES (?, ?, ?)",
+                (key, now + hold, token),
+            )
             conn.execute(
                 "INSERT INTO limiter_calls (key, second, n) VALUES (?, ?, 1) "
                 "ON CONFLICT (key, second) DO UPDATE SET n = n + 1",
@@ -320,7 +386,7 @@ class SqliteLimiter:
         conn.execute("DELETE FROM limiter_refusals WHERE second < ?", (cutoff,))
         conn.execute("DELETE FROM limiter_waits WHERE ts < ?", (cutoff,))
         # Logs of keys no longer used; a live key trims its own log on every call.
-        conn.execute("DELETE FROM limiter_log WHERE ts < ?", (cutoff,))
+        conn.execute("DELETE FROM limiter_slots WHERE ts < ?", (cutoff,))
         conn.execute("DELETE FROM limiter_pause WHERE until < ?", (now,))
 
     def pause(self, key: str, seconds: float) -> None:
@@ -409,14 +475,21 @@ redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 if wait == 0 then
   local count = redis.call('ZCARD', KEYS[1])
   if count >= rate then
-    local blocking = redis.call('ZRANGE', KEYS[1], count - rate, count - rate, 'WITHSCORES')
-    wait = math.max(tonumber(blocking[2]) + window - now, 1)
+    local blocking = tonumber(redis.call('ZRANGE', KEYS[1], count - rate, count - rate,
+                                         'WITHSCORES')[2])
+    if blocking > now then
+      -- a call still under way frees its slot a window after it ends: look again soon
+      if window > tonumber(ARGV[4]) then wait = window else wait = tonumber(ARGV[10]) end
+    else
+      wait = math.max(blocking + window - now, 1)
+    end
   end
 end
 local minute = tostring(math.floor(tonumber(t[1]) / 60))
 if wait == 0 then
-  redis.call('ZADD', KEYS[1], now, ARGV[3])
-  redis.call('PEXPIRE', KEYS[1], math.ceil(window / 1000) + 1000)
+  local hold = tonumber(ARGV[9])
+  redis.call('ZADD', KEYS[1], now + hold, ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], math.ceil((window + hold) / 1000) + 1000)
   local calls = ARGV[6] .. 'calls:' .. minute
   redis.call('HINCRBY', calls, t[1], 1)
   redis.call('EXPIRE', calls, ARGV[7])
@@ -433,6 +506,13 @@ if wait > tonumber(ARGV[4]) then
   return -wait
 end
 return wait
+"""
+
+# A finished call's entry moves to the Redis clock's now (never later than it was).
+FINISH_SCRIPT = """
+local t = redis.call('TIME')
+redis.call('ZADD', KEYS[1], 'XX', 'LT', tonumber(t[1]) * 1000000 + tonumber(t[2]), ARGV[1])
+return 0
 """
 
 # A pause only ever gets longer: a short Retry-After does not cut a longer one short.
@@ -462,6 +542,7 @@ class RedisLimiter:
         self.prefix = prefix
         self._acquire = client.register_script(ACQUIRE_SCRIPT)
         self._pause = client.register_script(PAUSE_SCRIPT)
+        self._finish_script = client.register_script(FINISH_SCRIPT)
 
     def __repr__(self) -> str:
         return f"RedisLimiter({self.client!r}, rate={self.rate}, window={self.window})"
@@ -471,8 +552,12 @@ class RedisLimiter:
         return f"{self.prefix}{{{key}}}:{part}"
 
     def acquire(self, key: str, *, timeout: float) -> float:
+        return self.reserve(key, timeout=timeout, hold=0.0).waited
+
+    def reserve(self, key: str, *, timeout: float, hold: float) -> Slot:
         started = time.monotonic()
         keys = [self._key(key, "log"), self._key(key, "pause")]
+        token = secrets.token_hex(8)
         while True:
             waited = time.monotonic() - started
             budget = timeout - waited
@@ -482,21 +567,31 @@ class RedisLimiter:
                     args=[
                         self.rate,
                         round(self.window * 1_000_000),
-                        secrets.token_hex(8),
+                        token,
                         max(math.floor(budget * 1_000_000), 0),
                         round(waited * 1_000_000),
                         self._key(key, "meter:"),
                         METER_RETENTION + 60,
                         WAITS_PER_MINUTE,
+                        round(hold * 1_000_000),
+                        round(IN_FLIGHT_POLL * 1_000_000),
                     ],
                 )
             except redis.RedisError as error:
                 raise LimiterUnavailable.from_error(error, key) from error
             if wait_us == 0:
-                return time.monotonic() - started
+                finish = (lambda: self._finish(keys[0], token)) if hold > 0 else _nothing
+                return Slot(time.monotonic() - started, finish)
             if wait_us < 0:
                 raise VendorBusy(-wait_us / 1_000_000, key)
             time.sleep(wait_us / 1_000_000)
+
+    def _finish(self, log_key: str, token: str) -> None:
+        try:
+            self._finish_script(keys=[log_key], args=[token])
+        except redis.RedisError:
+            # The slot then stays taken until its hold runs out: slower, never over the limit.
+            log.warning("could not mark a vendor call finished", exc_info=True)
 
     def pause(self, key: str, seconds: float) -> None:
         if seconds <= 0:
@@ -618,14 +713,23 @@ def _on_setting_changed(*, setting: str, **kwargs: Any) -> None:
 setting_changed.connect(_on_setting_changed, dispatch_uid="devices.ratelimit.reset")
 
 
-def acquire_vendor_slot(key: str) -> float:
+def acquire_vendor_slot(key: str) -> Callable[[], None]:
     """Right before every HTTP send to the vendor, with the credential's appId as `key`.
 
-    Budget: VENDOR_RATE (10/s) per appId, shared by every process and host, counted over
-    period + VENDOR_WINDOW_MARGIN. A caller queues at most VENDOR_MAX_WAIT (2 s) for a slot;
-    past that it gets VendorBusy at once, and the page answers 503 with Retry-After.
+    Budget: VENDOR_RATE (10/s) per appId, shared by every process and host; a call counts from
+    its admission until period + VENDOR_WINDOW_MARGIN after it is over. A caller queues at most
+    VENDOR_MAX_WAIT (2 s) for a slot; past that it gets VendorBusy at once, and the page answers
+    503 with Retry-After. Returns the function to call when the vendor call is over.
     """
-    return get_limiter().acquire(key, timeout=settings.VENDOR_MAX_WAIT)
+    slot = get_limiter().reserve(key, timeout=settings.VENDOR_MAX_WAIT, hold=vendor_call_limit())
+    return slot.finish
+
+
+def vendor_call_limit() -> float:
+    """The longest a vendor call can take: requests' timeout bounds the connect and each read,
+    so allow two timeouts and a second. A call that never reports its end (its process was
+    killed) keeps its slot this long, plus a window."""
+    return 2 * settings.VENDOR_TIMEOUT + 1
 
 
 def meter(key: str, *, minutes: int = 5) -> dict[str, Any]:

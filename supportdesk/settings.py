@@ -176,7 +176,7 @@ SECURE_CSP = {
 # The vendor and how we call it.
 VENDOR_RATE = env.str("VENDOR_RATE", default="10/s")
 # Extra length added to the limiter's window; see README "Outbound limiter" for the measurement.
-VENDOR_WINDOW_MARGIN = env.float("VENDOR_WINDOW_MARGIN", default=0.05)
+VENDOR_WINDOW_MARGIN = env.float("VENDOR_WINDOW_MARGIN", default=0.0)
 VENDOR_MAX_WAIT = env.float("VENDOR_MAX_WAIT", default=2.0)
 VENDOR_TIMEOUT = env.float("VENDOR_TIMEOUT", default=5.0)
 VENDOR_NOT_FOUND_CODES = [int(c) for c in env.list("VENDOR_NOT_FOUND_CODES", default=["12001"])]

@@ -278,8 +278,9 @@ class VendorClient:
     """The two oss endpoints for one Endpoint.
 
     `before_send` (the shared rate limiter) is called right before every request; when it raises,
-    nothing is sent. Codes in `not_found_codes` raise DeviceNotFound, codes in `rate_limit_codes`
-    raise VendorRateLimited.
+    nothing is sent. When it returns a callable, that is called once the request is over,
+    answered or failed (the limiter counts the call until then). Codes in `not_found_codes`
+    raise DeviceNotFound, codes in `rate_limit_codes` raise VendorRateLimited.
     """
 
     def __init__(
@@ -288,7 +289,7 @@ class VendorClient:
         *,
         timeout: float = 5.0,
         session: requests.Session | None = None,
-        before_send: Callable[[], None] | None = None,
+        before_send: Callable[[], object] | None = None,
         not_found_codes: Collection[int] = (12001,),
         rate_limit_codes: Collection[int] = (10029,),
         clock: Callable[[], float] = time.time,
@@ -365,9 +366,17 @@ class VendorClient:
         url = self.endpoint.url(path)
         # Serialised once: these exact bytes are hashed into the signature and sent.
         body_bytes = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
-        if self.before_send is not None:
-            # Before signing, so that a wait in the limiter does not age the timestamp.
-            self.before_send()
+        # Before signing, so that a wait in the limiter does not age the timestamp. It may
+        # hand back a callable, called once the call is over (answered or failed): the shared
+        # limiter holds the slot until then.
+        finished = self.before_send() if self.before_send is not None else None
+        try:
+            return self._send(url, body_bytes, lookup=lookup)
+        finally:
+            if callable(finished):
+                finished()
+
+    def _send(self, url: str, body_bytes: bytes, *, lookup: str) -> dict[str, Any]:
         headers = signed_headers(
             secret=self.endpoint.app_key,
             host=host_header(url),

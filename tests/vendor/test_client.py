@@ -659,6 +659,36 @@ def test_it_sends_nothing_when_before_send_raises(rsps, endpoint):
     assert len(rsps.calls) == 0
 
 
+def test_it_tells_the_limiter_when_a_call_is_over_after_the_answer(rsps, endpoint):
+    events = []
+    add_dev_info(rsps, data_text("devinfo_example.json"))
+
+    def take_slot():
+        events.append("admitted")
+        return lambda: events.append(f"finished after {len(rsps.calls)} request(s)")
+
+    VendorClient(endpoint, before_send=take_slot).device_info(sn=SN)
+
+    assert events == ["admitted", "finished after 1 request(s)"]
+
+
+@pytest.mark.parametrize("failure", ["http500", "connection", "refused_code"])
+def test_it_tells_the_limiter_a_failed_call_is_over_too(rsps, endpoint, failure):
+    finished = []
+    if failure == "http500":
+        rsps.add(responses.POST, DEV_INFO_URL, status=500, body="<html>")
+    elif failure == "connection":
+        rsps.add(responses.POST, DEV_INFO_URL, body=requests.ConnectionError("reset"))
+    else:
+        add_dev_info(rsps, envelope_text(code=20001, msg="app disabled"))
+    client = VendorClient(endpoint, before_send=lambda: lambda: finished.append(True))
+
+    with pytest.raises(VendorError):
+        client.device_info(sn=SN)
+
+    assert finished == [True]
+
+
 # Errors from the envelope.
 
 
