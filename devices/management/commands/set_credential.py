@@ -5,8 +5,8 @@ from django.db import transaction
 
 from devices.models import Credential
 
-MISSING_SECRET = (  # noqa: S105 (a message, not a password)
-    "{option} is required for a new credential: pass {option} or set {env} in the environment "
+MISSING_SECRET = (
+    "{option} is required for a new credential: pass {option} or set {env} in the environment "  # noqa: S105
     "(the environment keeps it out of shell history)."
 )
 
