@@ -438,27 +438,6 @@ class CredentialForm(forms.ModelForm):
         return super().save(commit)
 
 
-def credential_save_keeping_one_default(credential: Credential) -> None:
-    """Save; a new default un-defaults the others, and the first credential becomes the default."""
-    with transaction.atomic():
-        others = Credential.objects.exclude(pk=credential.pk)
-        if credential.is_default:
-            # Before saving: the unique partial index allows one default at any instant.
-            others.filter(is_default=True).update(is_default=False)
-        elif not others.filter(is_default=True).exists():
-            credential.is_default = True
-        credential.save()
-
-
-def credential_ensure_a_default() -> None:
-    """After a delete: if credentials remain and none is the default, the first one becomes it."""
-    with transaction.atomic():
-        if Credential.objects.filter(is_default=True).exists():
-            return
-        first = Credential.objects.order_by("-enabled", "name").values_list("pk", flat=True)[:1]
-        Credential.objects.filter(pk__in=list(first)).update(is_default=True)
-
-
 def credential_health(credential: Credential) -> str:
     ok_at, error_at = credential.last_ok_at, credential.last_error_at
     if error_at and (ok_at is None or error_at > ok_at):
@@ -522,17 +501,17 @@ class CredentialAdmin(admin.ModelAdmin):
         return credential_health(credential)
 
     def save_model(self, request, obj, form, change) -> None:
-        credential_save_keeping_one_default(obj)
+        services.credential_save(obj)
 
     def delete_model(self, request, obj) -> None:
         with transaction.atomic():
             super().delete_model(request, obj)
-            credential_ensure_a_default()
+            services.credential_ensure_default()
 
     def delete_queryset(self, request, queryset) -> None:
         with transaction.atomic():
             super().delete_queryset(request, queryset)
-            credential_ensure_a_default()
+            services.credential_ensure_default()
 
     @admin.action(description=_("Test connection (one signed call to the vendor)"))
     def test_connection(self, request: HttpRequest, queryset: QuerySet[Credential]) -> None:

@@ -17,6 +17,7 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from devices import vendor
@@ -58,7 +59,12 @@ class LookupResult:
 
 
 def credential_choices() -> list[Credential]:
-    return list(Credential.objects.filter(enabled=True).order_by("-is_default", "name"))
+    """The enabled credentials, for a region choice. Secrets are not loaded (nor decrypted)."""
+    return list(
+        Credential.objects.filter(enabled=True)
+        .only("name", "region", "is_default")
+        .order_by("-is_default", "name")
+    )
 
 
 def credential_get(*, name: str | None = None) -> Credential:
@@ -73,6 +79,27 @@ def credential_get(*, name: str | None = None) -> Credential:
     if credential is None:
         raise CredentialNotFound(NO_CREDENTIAL)
     return credential
+
+
+def credential_save(credential: Credential) -> None:
+    """Save; a new default un-defaults the others, and the first credential becomes the default."""
+    with transaction.atomic():
+        others = Credential.objects.exclude(pk=credential.pk)
+        if credential.is_default:
+            # Before saving: the unique partial index allows one default at any instant.
+            others.filter(is_default=True).update(is_default=False)
+        elif not others.filter(is_default=True).exists():
+            credential.is_default = True
+        credential.save()
+
+
+def credential_ensure_default() -> None:
+    """After a delete: if credentials remain and none is the default, the first one becomes it."""
+    with transaction.atomic():
+        if Credential.objects.filter(is_default=True).exists():
+            return
+        first = Credential.objects.order_by("-enabled", "name").values_list("pk", flat=True)[:1]
+        Credential.objects.filter(pk__in=list(first)).update(is_default=True)
 
 
 def vendor_client(credential: Credential) -> vendor.VendorClient:

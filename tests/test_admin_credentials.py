@@ -15,15 +15,6 @@ TOKEN = "Qj7zXw2KvP9mLr4TgH6n"
 KEY = "Yb3RkN8sVq5WcZ1xMf4J"
 
 
-@pytest.fixture(autouse=True)
-def plain_static_files(settings):
-    """Admin pages render {% static %}; the test settings have no collected manifest."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
 def change_url(credential: Credential) -> str:
     return reverse("admin:devices_credential_change", args=[credential.pk])
 

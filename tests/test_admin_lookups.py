@@ -22,15 +22,6 @@ EXPORT = reverse("admin:devices_lookup_export")
 BOM = "\ufeff"
 
 
-@pytest.fixture(autouse=True)
-def plain_static_files(settings):
-    """Admin pages render {% static %}; the test settings have no collected manifest."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
 def _perm(codename: str) -> Permission:
     return Permission.objects.get(content_type__app_label="devices", codename=codename)
 

@@ -14,15 +14,6 @@ from devices.models import Credential
 METER = reverse("admin:devices_credential_meter")
 
 
-@pytest.fixture(autouse=True)
-def plain_static_files(settings):
-    """Admin pages render {% static %}; the test settings have no collected manifest."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
 @pytest.fixture
 def superuser(db) -> User:
     return User.objects.create_superuser("root", "root@example.com", "x")

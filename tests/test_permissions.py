@@ -2,7 +2,6 @@
 
 import importlib
 
-import pytest
 from django.contrib.auth.models import Group, User
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
@@ -10,15 +9,6 @@ from django.urls import reverse
 
 MIGRATION = "0002_support_groups"
 migration = importlib.import_module(f"devices.migrations.{MIGRATION}")
-
-
-@pytest.fixture(autouse=True)
-def plain_static_files(settings):
-    """Admin pages render {% static %}; the test settings have no collected manifest."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
 
 
 def codenames(group_name: str) -> set[str]:

@@ -5,7 +5,7 @@ import pytest
 
 from devices.models import Lookup
 from devices.sandbox.data import FAMILY
-from tests.test_views_helpers import id_url, plain_static, sn_url, vendor_requests  # noqa: F401
+from tests.test_views_helpers import id_url, sn_url, vendor_requests
 
 pytestmark = pytest.mark.django_db
 

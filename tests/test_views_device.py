@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from devices.models import Lookup
 from devices.sandbox.data import DOORBELLS, FAMILY, device_by_key
-from tests.test_views_helpers import id_url, plain_static, sn_url, vendor_requests  # noqa: F401
+from tests.test_views_helpers import id_url, sn_url, vendor_requests
 
 pytestmark = pytest.mark.django_db
 

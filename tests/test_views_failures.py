@@ -13,7 +13,7 @@ import pytest
 from devices import services
 from devices.models import Credential, Lookup
 from devices.ratelimit import get_limiter
-from tests.test_views_helpers import inject, plain_static, sn_url, vendor_requests  # noqa: F401
+from tests.test_views_helpers import inject, sn_url, vendor_requests
 
 pytestmark = pytest.mark.django_db
 

@@ -1,21 +1,10 @@
-"""Shared by the test_views_* modules (no tests here): static files and the sandbox's devices.
+"""Shared by the test_views_* modules (no tests here): the sandbox's devices and faults.
 
 Import the fixtures you need into a test module; pytest finds fixtures in its namespace.
 """
 
-import pytest
-
 from devices.sandbox import FaultPlan
 from devices.sandbox.data import device_by_key
-
-
-@pytest.fixture(autouse=True)
-def plain_static(settings):
-    """Pages render {% static %}; the test settings have no collected manifest."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
 
 
 def sn_url(key: str, **query: str) -> str:

@@ -7,7 +7,7 @@ import polib
 import pytest
 
 from devices.sandbox.data import FAMILY
-from tests.test_views_helpers import plain_static, sn_url  # noqa: F401
+from tests.test_views_helpers import sn_url
 
 PO_FILE = Path(__file__).resolve().parents[1] / "devices/locale/zh_Hans/LC_MESSAGES/django.po"
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|%%")

@@ -7,7 +7,6 @@ from django.utils import timezone
 
 from devices.models import Lookup
 from devices.sandbox.data import FAMILY
-from tests.test_views_helpers import plain_static  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

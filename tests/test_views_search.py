@@ -4,7 +4,7 @@ import pytest
 
 from devices.models import Credential, Lookup
 from devices.sandbox.data import FAMILY, device_by_key
-from tests.test_views_helpers import plain_static, vendor_requests  # noqa: F401
+from tests.test_views_helpers import vendor_requests
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ import pytest
 
 from devices.models import Lookup
 from devices.sandbox.data import FAMILY, FARM, LAPSED, NO_DEVICES, RELATIVE, device_by_key
-from tests.test_views_helpers import inject, plain_static, vendor_requests  # noqa: F401
+from tests.test_views_helpers import inject, vendor_requests
 
 pytestmark = pytest.mark.django_db
 

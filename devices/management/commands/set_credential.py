@@ -1,8 +1,8 @@
 import os
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
+from devices import services
 from devices.models import Credential
 
 MISSING_SECRET = (
@@ -29,7 +29,6 @@ class Command(BaseCommand):
         parser.add_argument("--default", action="store_true", help="Make it the default.")
         parser.add_argument("--disable", action="store_true", help="Keep it, but do not use it.")
 
-    @transaction.atomic
     def handle(self, *args, name, **options):
         token = options["app_token"] or os.environ.get("GWELL_APP_TOKEN", "")
         key = options["app_key"] or os.environ.get("GWELL_APP_KEY", "")
@@ -57,12 +56,11 @@ class Command(BaseCommand):
         if key:
             credential.app_key = key
         credential.enabled = not options["disable"]
-        make_default = options["default"] or not Credential.objects.filter(is_default=True).exists()
-        if make_default:
-            Credential.objects.exclude(name=name).update(is_default=False)
+        if options["default"]:
             credential.is_default = True
-        credential.full_clean()
-        credential.save()
+        # The one-default rule is checked by credential_save, which moves the default.
+        credential.full_clean(validate_constraints=False)
+        services.credential_save(credential)
         verb = "Created" if created else "Updated"
         default = " (default)" if credential.is_default else ""
         self.stdout.write(self.style.SUCCESS(f"{verb} credential {name}{default}."))
