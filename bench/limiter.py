@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.stack import Stack, drive, percentile
+from bench.stack import Stack, drive, percentile, sustained_rate
 from devices.sandbox import data
 
 SETUPS = {
@@ -43,10 +43,7 @@ def run_once(stack: Stack, *, seconds: float, clients: int) -> dict:
     stack.sandbox_reset()
     hits = drive(sessions, stack.urls, device_paths(), seconds=seconds, clients=clients)
     stats = stack.sandbox_stats()
-    span = (stats["last_at"] - stats["first_at"]) if stats["requests"] > 1 else 0
-    # Sustained rate: a sliding window lets `limit` calls through at once at the start, so
-    # leave that first burst out rather than credit it to the rate.
-    sustained = (stats["requests"] - stats["rate_limit"]) / span if span else 0.0
+    sustained = sustained_rate(stats)
     meter = stack.meter(minutes=1)
     statuses: dict[int, int] = {}
     for hit in hits:

@@ -356,3 +356,10 @@ def percentile(values: list[float], fraction: float) -> float:
         return 0.0
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
+
+
+def sustained_rate(stats: dict) -> float:
+    """Requests per second the sandbox received in the full seconds of a run: the first second
+    (a burst a sliding window allows) and the last (demand winding down) are left out."""
+    middle = stats["arrivals_per_second"][1:-1]
+    return sum(middle) / len(middle) if middle else 0.0

@@ -126,3 +126,10 @@ def test_the_budget_is_shared_by_both_endpoints(app):
 def test_a_custom_rate_limit_is_enforced(app):
     vendor = SandboxVendor([app], clock=lambda: NOW, monotonic=FakeClock(5.0), rate_limit=3)
     assert [_ask(vendor, app) for _ in range(4)] == [0, 0, 0, 10029]
+
+
+def test_per_second_counts_events_in_whole_seconds_from_the_first():
+    from devices.sandbox.traffic import per_second
+
+    assert per_second([]) == []
+    assert per_second([5.0, 5.5, 5.99, 6.0, 8.2]) == [3, 1, 0, 1]
