@@ -12,12 +12,13 @@ import time
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from devices import vendor
@@ -269,9 +270,10 @@ def _run_lookup(
             _mark_credential(credential, ok=True)
     except Exception as error:  # every failure becomes an outcome and a message, never a 500
         _record_failure(lookup, result, error)
-    lookup.duration_ms = round((time.monotonic() - started) * 1000)
-    lookup.save()
-    _log_lookup(lookup)
+    finally:
+        lookup.duration_ms = round((time.monotonic() - started) * 1000)
+        lookup.save()
+        _log_lookup(lookup)
     return result
 
 
@@ -300,21 +302,43 @@ def _record_failure(lookup: Lookup, result: LookupResult, error: Exception) -> N
     if isinstance(error, vendor.VendorError):
         lookup.vendor_code = error.code
         lookup.request_id = error.request_id or ""
-        if lookup.credential_id:
-            _mark_credential(lookup.credential, ok=False, message=lookup.vendor_message)
-    if isinstance(error, vendor.VendorRateLimited) and lookup.credential_id:
-        pause = error.retry_after or DEFAULT_PAUSE_SECONDS
-        get_limiter().pause(lookup.credential.app_id, pause)
-        result.retry_after = pause
     if isinstance(error, VendorBusy):
         result.retry_after = error.retry_after
+    if isinstance(error, vendor.VendorRateLimited):
+        result.retry_after = error.retry_after or DEFAULT_PAUSE_SECONDS
+    try:
+        _after_failure(lookup, error, result.retry_after)
+    except Exception:  # the lookup's own outcome is recorded whatever happens here
+        log.exception("lookup %s: could not record the failure's side effects", lookup.pk)
+
+
+# Answers that prove the credential works: the vendor checked the signature and answered.
+CREDENTIAL_FINE = (vendor.DeviceNotFound, vendor.VendorRateLimited)
+
+
+def _after_failure(lookup: Lookup, error: Exception, retry_after: float | None) -> None:
+    if not lookup.credential_id or not isinstance(error, vendor.VendorError):
+        return
+    if isinstance(error, vendor.VendorRateLimited):
+        # Everyone holds off this app until the time the vendor named.
+        get_limiter().pause(lookup.credential.app_id, retry_after or DEFAULT_PAUSE_SECONDS)
+    if isinstance(error, CREDENTIAL_FINE):
+        _mark_credential(lookup.credential, ok=True)
+    else:
+        _mark_credential(lookup.credential, ok=False, message=lookup.vendor_message)
+
+
+# A good call is noted at most this often: at 10 calls a second the row would be a hot spot.
+MARK_OK_EVERY = timedelta(seconds=60)
 
 
 def _mark_credential(credential: Credential, *, ok: bool, message: str = "") -> None:
     # update(), not save(): never rewrite the encrypted secrets from a lookup.
     now = timezone.now()
     if ok:
-        Credential.objects.filter(pk=credential.pk).update(last_ok_at=now)
+        stale = Q(last_ok_at__isnull=True) | Q(last_ok_at__lt=now - MARK_OK_EVERY)
+        stale |= Q(last_error_at__gt=F("last_ok_at"))  # a recovery is noted at once
+        Credential.objects.filter(stale, pk=credential.pk).update(last_ok_at=now)
     else:
         Credential.objects.filter(pk=credential.pk).update(
             last_error_at=now, last_error=message[:300]
