@@ -28,10 +28,12 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import formats, timezone
+from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_post_parameters
 
 from devices import ratelimit, services
 from devices.models import Credential, Lookup
@@ -199,6 +201,15 @@ def date_hierarchy_links(changelist: ChangeList) -> dict:
     year = params.get(f"{field_name}__year")
     month = params.get(f"{field_name}__month")
     day = params.get(f"{field_name}__day")
+    try:
+        # Only a year, a year and month, or a full date narrows the links; anything else typed
+        # into the URL (a month without a year, 2026-02-31) shows the years, as at the start.
+        if (month and not year) or (day and not month):
+            raise ValueError("incomplete date")
+        if year:
+            date(int(year), int(month or 1), int(day or 1))
+    except (TypeError, ValueError, OverflowError):
+        year = month = day = None
 
     def link(filters: dict) -> str:
         return changelist.get_query_string(filters, [f"{field_name}__"])
@@ -277,6 +288,10 @@ def date_hierarchy_links(changelist: ChangeList) -> dict:
 @admin.register(Lookup)
 class LookupAdmin(admin.ModelAdmin):
     """Read-only for everyone, superusers included: the log is evidence."""
+
+    # The row keeps the credential's name; showing the foreign key would load (and decrypt) the
+    # credential's secrets for nothing, and fail when they cannot be decrypted.
+    exclude = ("credential",)
 
     list_display = (
         "created_at",
@@ -450,6 +465,11 @@ def credential_health(credential: Credential) -> str:
 @admin.register(Credential)
 class CredentialAdmin(admin.ModelAdmin):
     """Superusers only. The list is the health panel: last good and last failed vendor call."""
+
+    @method_decorator(sensitive_post_parameters(*SECRET_FIELDS))
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # The secrets never reach an error report, even with DEBUG on.
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
     form = CredentialForm
     list_display = (

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -12,7 +13,11 @@ class Credential(models.Model):
 
     name = models.SlugField(_("name"), max_length=50, unique=True)
     region = models.CharField(_("region"), max_length=50, blank=True)
-    base_url = models.URLField(_("base URL"), help_text=_("The vendor domain for this region."))
+    base_url = models.URLField(
+        _("base URL"),
+        validators=[URLValidator(schemes=["http", "https"])],
+        help_text=_("The vendor domain for this region."),
+    )
     app_id = models.CharField(_("app id"), max_length=100)
     app_token = EncryptedTextField(_("app token"))
     app_key = EncryptedTextField(_("app key"))

@@ -397,7 +397,7 @@ def credential_check(*, credential: Credential) -> CredentialCheck:
             ),
             error.request_id,
         )
-    except (vendor.VendorError, VendorBusy, SecretUnavailable) as error:
+    except (vendor.VendorError, VendorBusy, SecretUnavailable, ValueError) as error:
         check = CredentialCheck(False, CHECK_UNREACHABLE.format(error=error))
     else:
         check = CredentialCheck(

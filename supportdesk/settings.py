@@ -211,3 +211,5 @@ LOGGING = {
         "urllib3": {"level": "INFO"},
     },
 }
+
+DEFAULT_EXCEPTION_REPORTER_FILTER = "supportdesk.errors.SecretsFilter"

@@ -396,6 +396,25 @@ class TestDateHierarchy:
         changelist = response.context["cl"]
         assert response.context["date_links"] == django_date_hierarchy(changelist)
 
+    @pytest.mark.parametrize(
+        "params",
+        [
+            {"created_at__month": "3"},
+            {"created_at__day": "5"},
+            {"created_at__year": "2025", "created_at__day": "5"},
+            {"created_at__year": "2025", "created_at__month": "2", "created_at__day": "31"},
+            {"created_at__year": "x"},
+        ],
+    )
+    def test_a_partial_or_impossible_date_in_the_url_is_not_an_error(
+        self, client, lead, spread, params
+    ):
+        client.force_login(lead)
+
+        response = client.get(CHANGELIST, params)
+
+        assert response.status_code in (200, 302)
+
     def test_a_single_month_opens_on_its_days(self, client, lead):
         make_lookup(lead)
         client.force_login(lead)
@@ -458,3 +477,22 @@ class TestCounting:
             assert estimate >= 1
         else:
             assert estimate is None
+
+
+def test_a_lookup_opens_even_when_its_credential_cannot_be_decrypted(client, lead, settings):
+    from devices import crypto
+
+    credential = Credential.objects.create(
+        name="cn", base_url="https://cn.example.com", app_id="a", app_token="t", app_key="k"
+    )
+    row = make_lookup(lead, credential=credential, credential_name="cn")
+    settings.CREDENTIALS_KEY = Fernet.generate_key().decode()
+    crypto._fernet.cache_clear()
+    client.force_login(lead)
+    try:
+        response = client.get(reverse("admin:devices_lookup_change", args=[row.pk]))
+    finally:
+        crypto._fernet.cache_clear()
+
+    assert response.status_code == 200
+    assert "cn" in response.text

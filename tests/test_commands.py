@@ -191,3 +191,30 @@ def test_each_lookup_logs_one_structured_line_with_the_request_id(
     assert lines[0]["outcome"] == "ok"
     assert lines[0]["user"] == "staff"
     assert credential.app_token not in caplog.text and credential.app_key not in caplog.text
+
+
+def test_a_credential_whose_secrets_cannot_be_read_is_reported_and_repairable(
+    credential, settings, fresh_fernet
+):
+    settings.CREDENTIALS_KEY = Fernet.generate_key().decode()
+    crypto._fernet.cache_clear()
+
+    with pytest.raises(CommandError, match="cannot be decrypted"):
+        run("check_credential", "sandbox")
+    run("set_credential", "sandbox", app_token=credential.app_token, app_key=credential.app_key)
+    out = run("check_credential", "sandbox")
+
+    assert "accepted the signature" in out
+
+
+def test_a_base_url_that_is_not_http_is_refused(db):
+    with pytest.raises(Exception, match="Enter a valid URL"):
+        run(
+            "set_credential",
+            "ftp",
+            base_url="ftp://vendor.example.com",
+            app_id="a",
+            app_token="t",
+            app_key="k",
+        )
+    assert not Credential.objects.exists()

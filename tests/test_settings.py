@@ -68,3 +68,23 @@ def test_pages_carry_a_strict_content_security_policy(client, staff):
     assert "script-src 'self'" in policy
     assert "unsafe-inline" not in policy
     assert "default-src 'self'" in policy
+
+
+def test_error_reports_never_show_a_vendor_secret(rf):
+    import sys
+
+    from django.views.debug import ExceptionReporter
+
+    def call_vendor():
+        body = {"action": "devInfo", "appToken": "token-in-a-frame", "sn": "X"}
+        app_key = "key-in-a-frame"
+        raise RuntimeError(f"failed for {body['sn']} with {len(app_key)}")
+
+    try:
+        call_vendor()
+    except RuntimeError:
+        report = ExceptionReporter(rf.get("/"), *sys.exc_info()).get_traceback_text()
+
+    assert "failed for X" in report
+    assert "token-in-a-frame" not in report
+    assert "key-in-a-frame" not in report

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from devices.crypto import SecretUnavailable
 from devices.services import CredentialNotFound, credential_check, credential_get
 
 
@@ -12,7 +13,7 @@ class Command(BaseCommand):
     def handle(self, *args, name=None, **options):
         try:
             credential = credential_get(name=name)
-        except CredentialNotFound as error:
+        except (CredentialNotFound, SecretUnavailable) as error:
             raise CommandError(str(error)) from None
         check = credential_check(credential=credential)
         if not check.accepted:

@@ -32,7 +32,8 @@ class Command(BaseCommand):
     def handle(self, *args, name, **options):
         token = options["app_token"] or os.environ.get("GWELL_APP_TOKEN", "")
         key = options["app_key"] or os.environ.get("GWELL_APP_KEY", "")
-        credential = Credential.objects.filter(name=name).first()
+        # Secrets are not read: new ones overwrite them, and old ones may not decrypt any more.
+        credential = Credential.objects.filter(name=name).defer("app_token", "app_key").first()
         created = credential is None
         if created:
             credential = Credential(name=name)
