@@ -208,7 +208,7 @@ def test_a_credential_whose_secrets_cannot_be_read_is_reported_and_repairable(
 
 
 def test_a_base_url_that_is_not_http_is_refused(db):
-    with pytest.raises(Exception, match="Enter a valid URL"):
+    with pytest.raises(CommandError, match="base_url: Enter a valid URL"):
         run(
             "set_credential",
             "ftp",

@@ -1,5 +1,6 @@
 import os
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from devices import services
@@ -60,7 +61,13 @@ class Command(BaseCommand):
         if options["default"]:
             credential.is_default = True
         # The one-default rule is checked by credential_save, which moves the default.
-        credential.full_clean(validate_constraints=False)
+        try:
+            credential.full_clean(validate_constraints=False)
+        except ValidationError as error:
+            problems = "; ".join(
+                f"{field}: {' '.join(m)}" for field, m in error.message_dict.items()
+            )
+            raise CommandError(problems) from None
         services.credential_save(credential)
         verb = "Created" if created else "Updated"
         default = " (default)" if credential.is_default else ""
