@@ -42,7 +42,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--uncached-seconds", type=float, default=15)
     parser.add_argument("--cached-seconds", type=float, default=10)
-    parser.add_argument("--clients", type=int, default=24)
+    parser.add_argument("--clients", type=int, default=24, help="uncached phase")
+    parser.add_argument(
+        "--cached-clients", type=int, default=8, help="cached phase: a team's worth at once"
+    )
     parser.add_argument("--latency-ms", type=float, default=40, help="sandbox answer delay")
     parser.add_argument("--jitter-ms", type=float, default=40, help="plus up to this, random")
     args = parser.parse_args()
@@ -85,7 +88,7 @@ def main() -> None:
             stack.urls,
             [f"/devices/sn/{sn}/" for sn in sns],
             seconds=args.cached_seconds,
-            clients=args.clients,
+            clients=args.cached_clients,
         )
         vendor_calls_while_cached = stack.sandbox_stats()["requests"] - before
         outcomes = stack.count_lookups()
@@ -100,7 +103,7 @@ def main() -> None:
         f"{sustained:.2f}/s, vendor refusals {stats['refused_rate_limit']}, "
         f"pages answered 'busy' (503) {busy}"
     )
-    print(f"uncached page latency: {latencies(uncached)}")
+    print(f"uncached page latency ({args.clients} clients): {latencies(uncached)}")
     print(
         f"cached page latency: {latencies(cached)}; vendor calls meanwhile "
         f"{vendor_calls_while_cached}"

@@ -6,19 +6,35 @@ lock with a random token, runs `produce()` (the vendor call), publishes the payl
 the lock (FRESH). Everyone else waits for that publication (SHARED). Inside a process the threads
 asking for one key first queue behind one of them, so only that one polls the store.
 
-- A published payload is cached for `ttl` seconds; a failure is never published: the leader
-  releases its lock and re-raises, and a waiter in another process takes over as leader.
-- The lock expires `wait` + LOCK_MARGIN seconds after it was taken, so a leader that dies
-  (SIGKILL, OOM) holds the key up no longer than that. Only the token's owner deletes it.
+- A published payload is cached for `ttl` seconds. A failure is never cached. By default it is
+  not published either: the leader releases its lock and re-raises, and a waiter in another
+  process takes over as leader. The threads of the leader's own process get a copy of the error.
+- With `share_error` and `revive_error`, a failure that `share_error` describes (a JSON-able
+  dict) is published for the waiters of that call, who raise `revive_error(description)` instead
+  of calling the vendor again. It is published only if no other caller holds the lock (a leader
+  whose lock was taken over keeps its failure to itself), it lingers like a payload for waiters
+  (`wait` + LOCK_MARGIN) and it is stored apart from the payloads: a later caller never gets it,
+  and the cached payload stays. A waiter that cannot revive it ignores it and carries on as
+  without these arguments. JSON only: the store is shared, so nothing read from it may run code.
+- The lock expires `lock_ttl` seconds after it was taken (default `wait` + LOCK_MARGIN), so a
+  leader that dies (SIGKILL, OOM) holds the key up no longer than that. Only the token's owner
+  deletes it.
 - A waiter gives up after `wait` seconds and produces the payload itself: nobody hangs.
 - `refresh=True` skips the cache read but still joins a call already in flight; it never returns
-  a payload published before it started (publications are numbered from one store-wide counter,
-  and a waiter only takes a number higher than the one it read when it started).
+  a payload (or failure) published before it started (publications are numbered from one
+  store-wide counter, and a waiter only takes a number higher than the one it read when it
+  started).
+
+Storage. SQLite: payloads in `lookup_entry`, failures in `lookup_failure` (a table added by
+CREATE TABLE IF NOT EXISTS, so a file from before works; code from before ignores it). Redis:
+`<prefix>result:<key>` / `cache:<key>` hold "seq stored_at\\npayload", `failure:<key>` holds
+"seq\\n<JSON description>". Both draw their numbers from the one counter.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import logging
 import math
 import secrets
@@ -53,6 +69,12 @@ class Source(StrEnum):
     SHARED = "shared"
 
 
+# A failure as waiters in other processes may receive it (JSON-serialisable), or None: not shared.
+ShareError = Callable[[BaseException], dict[str, Any] | None]
+# Rebuilds the exception a waiter raises from that description.
+ReviveError = Callable[[dict[str, Any]], BaseException]
+
+
 class Coordinator(Protocol):
     def fetch(
         self,
@@ -62,6 +84,9 @@ class Coordinator(Protocol):
         ttl: float,
         refresh: bool = False,
         wait: float,
+        share_error: ShareError | None = None,
+        revive_error: ReviveError | None = None,
+        lock_ttl: float | None = None,
     ) -> tuple[str, Source, float]:
         """(payload, source, stored_at epoch seconds) for `key`; see the module docstring."""
         ...
@@ -74,6 +99,22 @@ class Entry:
     seq: int
     stored_at: float
     payload: str
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A published failure: `description` is share_error's dict as JSON text."""
+
+    seq: int
+    description: str
+
+
+@dataclass(frozen=True)
+class Sharing:
+    """How one fetch shares its failures; None when it does not."""
+
+    share_error: ShareError
+    revive_error: ReviveError
 
 
 @dataclass(frozen=True)
@@ -118,7 +159,20 @@ class BaseCoordinator:
         ttl: float,
         refresh: bool = False,
         wait: float,
+        share_error: ShareError | None = None,
+        revive_error: ReviveError | None = None,
+        lock_ttl: float | None = None,
     ) -> tuple[str, Source, float]:
+        if (share_error is None) != (revive_error is None):
+            raise TypeError("share_error and revive_error go together")
+        sharing = None
+        if share_error is not None and revive_error is not None:
+            sharing = Sharing(share_error, revive_error)
+        if lock_ttl is None:
+            lock_ttl = wait + self.lock_margin
+        elif lock_ttl <= 0:
+            raise ValueError(f"lock_ttl must be positive, not {lock_ttl!r}")
+        options = _Options(ttl=ttl, wait=wait, lock_ttl=lock_ttl, sharing=sharing)
         started = time.monotonic()
         deadline = started + wait
         while True:
@@ -128,12 +182,12 @@ class BaseCoordinator:
                 if flight is None:
                     flight = self._flights[key] = _Flight()
             if leading:
-                answer = self._lead_locally(flight, key, produce, ttl, refresh, started, wait)
+                answer = self._lead_locally(flight, key, produce, options, refresh, started)
                 return answer.payload, answer.source, answer.stored_at
             answer = self._follow_locally(flight, deadline, wait)
             if answer is None:
                 # This process's leader is past our wait too: produce, as any waiter would.
-                answer = self._produce(key, produce, ttl=ttl, wait=wait, token=None)
+                answer = self._produce(key, produce, options, token=None)
                 return answer.payload, answer.source, answer.stored_at
             if refresh and answer.published_after < started:
                 continue  # older than this refresh: wait for, or lead, the next flight
@@ -145,10 +199,9 @@ class BaseCoordinator:
         flight: _Flight,
         key: str,
         produce: Callable[[], str],
-        ttl: float,
+        options: _Options,
         refresh: bool,
         started: float,
-        wait: float,
     ) -> Answer:
         def produce_in_flight() -> str:
             flight.producing = True
@@ -156,7 +209,7 @@ class BaseCoordinator:
 
         try:
             flight.answer = self._fetch_across(
-                key, produce_in_flight, ttl=ttl, refresh=refresh, started=started, wait=wait
+                key, produce_in_flight, options, refresh=refresh, started=started
             )
             return flight.answer
         except BaseException as error:
@@ -184,63 +237,74 @@ class BaseCoordinator:
         self,
         key: str,
         produce: Callable[[], str],
+        options: _Options,
         *,
-        ttl: float,
         refresh: bool,
         started: float,
-        wait: float,
     ) -> Answer:
-        deadline = started + wait
-        lock_ttl = wait + self.lock_margin
+        deadline = started + options.wait
+        uncoordinated = options.uncoordinated()
         checked_at = time.monotonic()
         try:
             cached, seen_seq = self._begin(key)
         except self.store_errors:
             log.warning("lookup store unavailable; fetching %s uncoordinated", key, exc_info=True)
-            return self._produce(key, produce, ttl=0, wait=wait, token=None, publish=False)
+            return self._produce(key, produce, uncoordinated, token=None, publish=False)
         if cached is not None and not refresh:
             return Answer(cached.payload, Source.CACHED, cached.stored_at, -math.inf)
         token = secrets.token_hex(16)
+        sharing = options.sharing
         while True:
             polled_at = time.monotonic()
             try:
-                state = self._poll(key, seen_seq=seen_seq, token=token, lock_ttl=lock_ttl)
+                state = self._poll(
+                    key,
+                    seen_seq=seen_seq,
+                    token=token,
+                    lock_ttl=options.lock_ttl,
+                    failures=sharing is not None,
+                )
             except self.store_errors:
                 log.warning(
                     "lookup store unavailable; fetching %s uncoordinated", key, exc_info=True
                 )
-                return self._produce(key, produce, ttl=0, wait=wait, token=None, publish=False)
+                return self._produce(key, produce, uncoordinated, token=None, publish=False)
             if isinstance(state, Entry):
                 # Published after the previous look found nothing newer than seen_seq.
                 return Answer(state.payload, Source.SHARED, state.stored_at, checked_at)
+            if isinstance(state, Failure) and sharing is not None:
+                # The call this one waited for failed, and said waiters may have its failure.
+                error = _revive(key, state, sharing.revive_error)
+                if error is not None:
+                    raise error
+                sharing = None  # unusable here: carry on as a caller that shares nothing
+                continue
             if state == LEADER:
-                return self._produce(key, produce, ttl=ttl, wait=wait, token=token)
+                return self._produce(key, produce, options, token=token)
             checked_at = polled_at
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                log.warning("lookup %s: leader took longer than %.1f s; fetching here", key, wait)
-                return self._produce(key, produce, ttl=ttl, wait=wait, token=None)
+                log.warning(
+                    "lookup %s: leader took longer than %.1f s; fetching here", key, options.wait
+                )
+                return self._produce(key, produce, options, token=None)
             time.sleep(min(self.poll_interval, remaining))
 
     def _produce(
         self,
         key: str,
         produce: Callable[[], str],
+        options: _Options,
         *,
-        ttl: float,
-        wait: float,
         token: str | None,
         publish: bool = True,
     ) -> Answer:
-        """Run the call; publish its payload (releasing the lock) or release the lock on failure."""
+        """Run the call; publish its payload (releasing the lock), or on failure share it
+        (releasing the lock) or just release the lock."""
         try:
             payload = produce()
-        except BaseException:
-            if token is not None:
-                try:
-                    self._release(key, token)
-                except self.store_errors:
-                    log.warning("could not release the lookup lock of %s", key, exc_info=True)
+        except BaseException as error:
+            self._after_failure(key, error, options, token=token, publish=publish)
             raise
         published_after = time.monotonic()
         stored_at = time.time()
@@ -250,13 +314,41 @@ class BaseCoordinator:
                     key,
                     payload,
                     stored_at=stored_at,
-                    ttl=ttl,
-                    linger=wait + self.lock_margin,
+                    ttl=options.ttl,
+                    linger=options.wait + self.lock_margin,
                     token=token,
                 )
             except self.store_errors:
                 log.warning("could not publish the lookup %s", key, exc_info=True)
         return Answer(payload, Source.FRESH, stored_at, published_after)
+
+    def _after_failure(
+        self,
+        key: str,
+        error: BaseException,
+        options: _Options,
+        *,
+        token: str | None,
+        publish: bool,
+    ) -> None:
+        description = None
+        if publish and options.sharing is not None and isinstance(error, Exception):
+            description = _describe(key, error, options.sharing.share_error)
+        try:
+            if description is not None:
+                published = self._publish_failure(
+                    key,
+                    description,
+                    stored_at=time.time(),
+                    linger=options.wait + self.lock_margin,
+                    token=token,
+                )
+                if not published:
+                    log.info("lookup %s failed; another call holds the key, not sharing", key)
+            elif token is not None:
+                self._release(key, token)
+        except self.store_errors:
+            log.warning("could not share the failure or release the lock of %s", key, exc_info=True)
 
     # The store's part.
 
@@ -264,8 +356,11 @@ class BaseCoordinator:
         """The cached entry (if any) and the current publication number, read together."""
         raise NotImplementedError
 
-    def _poll(self, key: str, *, seen_seq: int, token: str, lock_ttl: float) -> Entry | str:
-        """An entry published after `seen_seq`, else LEADER if the lock was free, else WAIT."""
+    def _poll(
+        self, key: str, *, seen_seq: int, token: str, lock_ttl: float, failures: bool
+    ) -> Entry | Failure | str:
+        """An entry published after `seen_seq`, else (if `failures`) a failure published after
+        it, else LEADER if the lock was free (and is now `token`'s), else WAIT."""
         raise NotImplementedError
 
     def _publish(
@@ -281,9 +376,59 @@ class BaseCoordinator:
         """Publish for waiters (for `linger` s), cache for `ttl` s (0: drop the cache), unlock."""
         raise NotImplementedError
 
+    def _publish_failure(
+        self, key: str, description: str, *, stored_at: float, linger: float, token: str | None
+    ) -> bool:
+        """Publish a failure for waiters (for `linger` s), unless another token holds the lock;
+        then unlock if `token` holds it. Never touches the cache. False: not published."""
+        raise NotImplementedError
+
     def _release(self, key: str, token: str) -> None:
         """Delete the lock if `token` still owns it."""
         raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class _Options:
+    """One fetch's settings, as its calls and publications need them."""
+
+    ttl: float
+    wait: float
+    lock_ttl: float
+    sharing: Sharing | None
+
+    def uncoordinated(self) -> _Options:
+        """Without the store: nothing cached, nothing shared."""
+        return _Options(ttl=0, wait=self.wait, lock_ttl=self.lock_ttl, sharing=None)
+
+
+def _describe(key: str, error: Exception, share_error: ShareError) -> str | None:
+    """share_error's description of `error` as JSON text, or None: not to be shared."""
+    try:
+        description = share_error(error)
+        if description is None:
+            return None
+        if not isinstance(description, dict):
+            raise TypeError(f"share_error returned {type(description).__name__}, not a dict")
+        return json.dumps(description, ensure_ascii=False, allow_nan=False)
+    except Exception:
+        log.warning("lookup %s: cannot share its failure", key, exc_info=True)
+        return None
+
+
+def _revive(key: str, failure: Failure, revive_error: ReviveError) -> BaseException | None:
+    """The exception a waiter raises for a published failure, or None if it cannot be rebuilt."""
+    try:
+        description = json.loads(failure.description)
+        if not isinstance(description, dict):
+            raise TypeError(f"a failure description must be an object: {failure.description!r}")
+        error = revive_error(description)
+        if not isinstance(error, BaseException):
+            raise TypeError(f"revive_error returned {type(error).__name__}, not an exception")
+    except Exception:
+        log.warning("lookup %s: cannot revive a shared failure; going on", key, exc_info=True)
+        return None
+    return error
 
 
 def _copy_error(error: BaseException) -> BaseException:
@@ -301,6 +446,10 @@ COORDINATOR_SCHEMA = """
 CREATE TABLE IF NOT EXISTS lookup_entry (
     key TEXT PRIMARY KEY, seq INTEGER NOT NULL, stored_at REAL NOT NULL, payload TEXT NOT NULL,
     cache_until REAL NOT NULL, result_until REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS lookup_failure (
+    key TEXT PRIMARY KEY, seq INTEGER NOT NULL, stored_at REAL NOT NULL, description TEXT NOT NULL,
+    result_until REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS lookup_lock (
     key TEXT PRIMARY KEY, token TEXT NOT NULL, expires_at REAL NOT NULL
@@ -337,7 +486,9 @@ class SqliteCoordinator(BaseCoordinator):
             conn.execute("COMMIT")
         return (Entry(*row) if row else None), seq
 
-    def _poll(self, key: str, *, seen_seq: int, token: str, lock_ttl: float) -> Entry | str:
+    def _poll(
+        self, key: str, *, seen_seq: int, token: str, lock_ttl: float, failures: bool
+    ) -> Entry | Failure | str:
         with self.file.transaction(SQLITE_LOCK_TIMEOUT) as conn:
             now = time.time()
             row = conn.execute(
@@ -347,6 +498,14 @@ class SqliteCoordinator(BaseCoordinator):
             ).fetchone()
             if row:
                 return Entry(*row)
+            if failures:
+                row = conn.execute(
+                    "SELECT seq, description FROM lookup_failure "
+                    "WHERE key = ? AND seq > ? AND result_until > ?",
+                    (key, seen_seq, now),
+                ).fetchone()
+                if row:
+                    return Failure(*row)
             lock = conn.execute(
                 "SELECT expires_at FROM lookup_lock WHERE key = ?", (key,)
             ).fetchone()
@@ -387,7 +546,30 @@ class SqliteCoordinator(BaseCoordinator):
                     "DELETE FROM lookup_entry WHERE cache_until < ? AND result_until < ?",
                     (now, now),
                 )
+                conn.execute("DELETE FROM lookup_failure WHERE result_until < ?", (now,))
                 conn.execute("DELETE FROM lookup_lock WHERE expires_at < ?", (now,))
+
+    def _publish_failure(
+        self, key: str, description: str, *, stored_at: float, linger: float, token: str | None
+    ) -> bool:
+        with self.file.transaction(SQLITE_LOCK_TIMEOUT) as conn:
+            now = time.time()
+            lock = conn.execute(
+                "SELECT token, expires_at FROM lookup_lock WHERE key = ?", (key,)
+            ).fetchone()
+            if False:
+                return False  # another call holds the key: its waiters wait for it
+            (seq,) = conn.execute(
+                "UPDATE lookup_seq SET seq = seq + 1 WHERE id = 1 RETURNING seq"
+            ).fetchone()
+            conn.execute(
+                "INSERT OR REPLACE INTO lookup_failure "
+                "(key, seq, stored_at, description, result_until) VALUES (?, ?, ?, ?, ?)",
+                (key, seq, stored_at, description, now + linger),
+            )
+            if token is not None:
+                conn.execute("DELETE FROM lookup_lock WHERE key = ? AND token = ?", (key, token))
+            return True
 
     def _release(self, key: str, token: str) -> None:
         with self.file.transaction(SQLITE_LOCK_TIMEOUT) as conn:
@@ -396,13 +578,22 @@ class SqliteCoordinator(BaseCoordinator):
 
 # Redis: shared by every host.
 
-# Returns {'entry', value} for a publication newer than ARGV[1], else {'leader'} when the lock
-# was free and is now ours, else {'wait'}.
+# KEYS: result, lock, failure. ARGV: seen seq, token, lock ms, '1' to take failures.
+# Returns {'entry', value} for a publication newer than ARGV[1], else (with ARGV[4] == '1')
+# {'failure', value} for a failure newer than it, else {'leader'} when the lock was free and is
+# now ours, else {'wait'}.
 POLL_SCRIPT = """
 local value = redis.call('GET', KEYS[1])
 if value then
   local seq = tonumber(string.match(value, '^(%d+) '))
   if seq and seq > tonumber(ARGV[1]) then return {'entry', value} end
+end
+if ARGV[4] == '1' then
+  local failure = redis.call('GET', KEYS[3])
+  if failure then
+    local seq = tonumber(string.match(failure, '^(%d+)\\n'))
+    if seq and seq > tonumber(ARGV[1]) then return {'failure', failure} end
+  end
 end
 if redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', ARGV[3]) then return {'leader'} end
 return {'wait'}
@@ -422,6 +613,17 @@ if ARGV[5] ~= '' and redis.call('GET', KEYS[4]) == ARGV[5] then redis.call('DEL'
 return seq
 """
 
+# KEYS: counter, failure, lock. ARGV: description, linger ms, token ('' for none).
+# Returns the failure's number, or 0 when another token holds the lock (nothing published).
+PUBLISH_FAILURE_SCRIPT = """
+local holder = redis.call('GET', KEYS[3])
+
+local seq = redis.call('INCR', KEYS[1])
+redis.call('SET', KEYS[2], seq .. '\\n' .. ARGV[1], 'PX', ARGV[2])
+if holder then redis.call('DEL', KEYS[3]) end
+return seq
+"""
+
 RELEASE_SCRIPT = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
@@ -438,6 +640,11 @@ def _entry(value: bytes | str) -> Entry:
     return Entry(int(seq), float(stored_at), payload)
 
 
+def _failure(value: bytes | str) -> Failure:
+    seq, _, description = _text(value).partition("\n")
+    return Failure(int(seq), description)
+
+
 class RedisCoordinator(BaseCoordinator):
     """Locks (SET NX PX), cache (SET PX) and publications in Redis."""
 
@@ -451,6 +658,7 @@ class RedisCoordinator(BaseCoordinator):
         self.prefix = prefix
         self._poll_script = client.register_script(POLL_SCRIPT)
         self._publish_script = client.register_script(PUBLISH_SCRIPT)
+        self._publish_failure_script = client.register_script(PUBLISH_FAILURE_SCRIPT)
         self._release_script = client.register_script(RELEASE_SCRIPT)
 
     def __repr__(self) -> str:
@@ -463,13 +671,23 @@ class RedisCoordinator(BaseCoordinator):
         seq, cached = self.client.mget(self._key("seq"), self._key("cache:", key))
         return (_entry(cached) if cached else None), int(seq or 0)
 
-    def _poll(self, key: str, *, seen_seq: int, token: str, lock_ttl: float) -> Entry | str:
+    def _poll(
+        self, key: str, *, seen_seq: int, token: str, lock_ttl: float, failures: bool
+    ) -> Entry | Failure | str:
         reply = self._poll_script(
-            keys=[self._key("result:", key), self._key("lock:", key)],
-            args=[seen_seq, token, math.ceil(lock_ttl * 1000)],
+            keys=[
+                self._key("result:", key),
+                self._key("lock:", key),
+                self._key("failure:", key),
+            ],
+            args=[seen_seq, token, math.ceil(lock_ttl * 1000), "1" if failures else "0"],
         )
         state = _text(reply[0])
-        return _entry(reply[1]) if state == "entry" else state
+        if state == "entry":
+            return _entry(reply[1])
+        if state == "failure":
+            return _failure(reply[1])
+        return state
 
     def _publish(
         self,
@@ -496,6 +714,15 @@ class RedisCoordinator(BaseCoordinator):
                 token or "",
             ],
         )
+
+    def _publish_failure(
+        self, key: str, description: str, *, stored_at: float, linger: float, token: str | None
+    ) -> bool:
+        seq = self._publish_failure_script(
+            keys=[self._key("seq"), self._key("failure:", key), self._key("lock:", key)],
+            args=[description, math.ceil(linger * 1000), token or ""],
+        )
+        return int(seq) > 0
 
     def _release(self, key: str, token: str) -> None:
         self._release_script(keys=[self._key("lock:", key)], args=[token])
@@ -536,9 +763,22 @@ def lookup_wait() -> float:
 
 
 def fetch_lookup(
-    key: str, produce: Callable[[], str], *, refresh: bool = False
+    key: str,
+    produce: Callable[[], str],
+    *,
+    refresh: bool = False,
+    share_error: ShareError | None = None,
+    revive_error: ReviveError | None = None,
+    lock_ttl: float | None = None,
 ) -> tuple[str, Source, float]:
     """`get_coordinator().fetch` with the settings' cache time and wait."""
     return get_coordinator().fetch(
-        key, produce, ttl=settings.LOOKUP_CACHE_SECONDS, refresh=refresh, wait=lookup_wait()
+        key,
+        produce,
+        ttl=settings.LOOKUP_CACHE_SECONDS,
+        refresh=refresh,
+        wait=lookup_wait(),
+        share_error=share_error,
+        revive_error=revive_error,
+        lock_ttl=lock_ttl,
     )

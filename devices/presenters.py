@@ -1103,8 +1103,9 @@ def lookup_rows(lookups: Iterable[Lookup], now: datetime) -> list[LookupRow]:
     rows = []
     for lookup in lookups:
         message = ""
-        if lookup.outcome != Lookup.Outcome.OK:
-            message = lookup.vendor_message
+        if lookup.outcome != Lookup.Outcome.OK and lookup.vendor_code is not None:
+            # The audit row's own text is English for admins; the person reads the code.
+            message = _("Vendor code %(code)s") % {"code": lookup.vendor_code}
         rows.append(
             LookupRow(
                 when=moment(lookup.created_at, now),

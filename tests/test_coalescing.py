@@ -7,6 +7,7 @@ SIGKILL) start them with tests.limiter_worker.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 import uuid
@@ -78,11 +79,22 @@ def store(request, tmp_path) -> Iterator[Store]:
 
 
 class Vendor:
-    """A produce() that counts its calls and, when told to, holds until released."""
+    """A produce() that counts its calls and, when told to, holds until released (or for
+    `seconds`), then answers, or raises `error` (or a RuntimeError with `fail`)."""
 
-    def __init__(self, payload: str = "answer", *, hold: bool = False, fail: bool = False):
+    def __init__(
+        self,
+        payload: str = "answer",
+        *,
+        hold: bool = False,
+        fail: bool = False,
+        error: Exception | None = None,
+        seconds: float = 0.0,
+    ):
         self.payload = payload
         self.fail = fail
+        self.error = error
+        self.seconds = seconds
         self.calls = 0
         self.started = threading.Event()
         self.released = threading.Event()
@@ -95,6 +107,9 @@ class Vendor:
             self.calls += 1
         self.started.set()
         assert self.released.wait(10), "the test never released the vendor call"
+        time.sleep(self.seconds)
+        if self.error is not None:
+            raise self.error
         if self.fail:
             raise RuntimeError(f"vendor failed: {self.payload}")
         return self.payload
@@ -354,6 +369,187 @@ def test_a_leader_whose_lock_expired_does_not_release_its_successors_lock(store,
     assert third.result()[:2] == ("successor", Source.SHARED)
 
 
+# Failures shared with the waiters of the same call
+
+
+class VendorTimeout(Exception):
+    """A failure that every caller waiting on the same call may get instead of calling again."""
+
+    revived = False
+
+
+def share_timeouts(error: BaseException) -> dict[str, Any] | None:
+    if isinstance(error, VendorTimeout):
+        return {"kind": "timeout", "message": str(error)}
+    return None
+
+
+def revive_timeout(description: dict[str, Any]) -> BaseException:
+    assert description["kind"] == "timeout"
+    error = VendorTimeout(description["message"])
+    error.revived = True
+    return error
+
+
+SHARING: dict[str, Any] = {"share_error": share_timeouts, "revive_error": revive_timeout}
+
+
+def test_a_shared_failure_reaches_every_waiting_process_without_another_call(store):
+    vendor = Vendor(error=VendorTimeout("no answer within 5 s"), seconds=0.3)
+    leading = store.coordinator()
+    leader = Call(leading, "k", vendor, **SHARING)
+    assert vendor.started.wait(5)
+    released_at = time.monotonic()
+    waiters = [Call(store.coordinator(), "k", vendor, **SHARING) for _ in range(5)]
+    waiters.append(Call(waiters[0].args_[0], "k", vendor, **SHARING))  # a second thread there
+    beside_leader = [Call(leading, "k", vendor, **SHARING) for _ in range(2)]
+
+    outcomes = [waiter.result() for waiter in waiters]
+    answered_at = time.monotonic()
+
+    assert vendor.calls == 1
+    for outcome in outcomes:
+        assert type(outcome) is VendorTimeout
+        assert str(outcome) == "no answer within 5 s"
+        assert outcome.revived  # rebuilt by revive_error from the store, not copied
+    assert answered_at - released_at < 0.3 + 0.5  # the leader's failure, not a call of their own
+    assert leader.result() is vendor.error
+    for call in beside_leader:  # the leader's own process keeps its copy of the error itself
+        outcome = call.result()
+        assert type(outcome) is VendorTimeout and outcome is not vendor.error
+        assert not outcome.revived
+
+
+def declining(error: BaseException) -> dict[str, Any] | None:
+    return None
+
+
+def not_json(error: BaseException) -> dict[str, Any] | None:
+    return {"error": error}
+
+
+def cannot_revive(description: dict[str, Any]) -> BaseException:
+    raise KeyError("an unknown kind of failure")
+
+
+NOT_SHARED = {
+    "share_error declines": ({"share_error": declining, "revive_error": revive_timeout}, SHARING),
+    "not JSON": ({"share_error": not_json, "revive_error": revive_timeout}, SHARING),
+    "the waiter cannot revive it": (SHARING, {**SHARING, "revive_error": cannot_revive}),
+    "the waiter takes no failures": (SHARING, {}),
+}
+
+
+@pytest.mark.parametrize("case", NOT_SHARED)
+def test_a_failure_that_is_not_shared_lets_a_waiting_process_take_over(store, case):
+    leader_options, waiter_options = NOT_SHARED[case]
+    leader = Vendor(error=VendorTimeout("no answer"), hold=True)
+    first = Call(store.coordinator(), "k", leader, **leader_options)
+    assert leader.started.wait(5)
+    vendor = Vendor("b")
+    waiter = Call(store.coordinator(), "k", vendor, **waiter_options)
+    time.sleep(0.1)
+    leader.released.set()
+
+    assert first.result() is leader.error
+    assert waiter.result()[:2] == ("b", Source.FRESH)
+    assert waiter.elapsed < 2  # it took over when the lock was released, not at its deadline
+
+
+@pytest.mark.parametrize("refresh", [False, True])
+def test_a_shared_failure_is_not_an_answer_for_later_callers(store, refresh):
+    leading = store.coordinator()
+    leader = Vendor(error=VendorTimeout("no answer"), hold=True)
+    first = Call(leading, "k", leader, **SHARING)
+    assert leader.started.wait(5)
+    waiter = Call(store.coordinator(), "k", Vendor("never"), **SHARING)
+    time.sleep(0.1)
+    leader.released.set()
+    assert first.result() is leader.error
+    assert type(waiter.result()) is VendorTimeout  # it was published
+
+    for coordinator in [store.coordinator(), leading]:  # another process, the leader's
+        vendor = Vendor("later")
+        # ttl=0: the first later answer is not cached either, so the second calls too.
+        answer = coordinator.fetch("k", vendor, ttl=0, wait=WAIT, refresh=refresh, **SHARING)
+        assert answer[:2] == ("later", Source.FRESH)
+        assert vendor.calls == 1
+
+
+def test_a_shared_failure_keeps_the_cached_answer(store):
+    store.coordinator().fetch("k", Vendor("cached"), ttl=TTL, wait=WAIT)
+    leader = Vendor(error=VendorTimeout("no answer"), hold=True)
+    first = Call(store.coordinator(), "k", leader, refresh=True, **SHARING)
+    assert leader.started.wait(5)
+    waiter = Call(store.coordinator(), "k", Vendor("never"), refresh=True, **SHARING)
+    time.sleep(0.1)
+    leader.released.set()
+    assert first.result() is leader.error
+    assert waiter.result().revived
+
+    cached = store.coordinator().fetch("k", Vendor("not called"), ttl=TTL, wait=WAIT, **SHARING)
+
+    assert cached[:2] == ("cached", Source.CACHED)
+
+
+def test_a_leader_whose_lock_was_taken_over_keeps_its_failure_to_itself(store):
+    late = Vendor(error=VendorTimeout("late"), hold=True)
+    late_call = Call(store.coordinator(lock_margin=0.1), "k", late, wait=0.2, **SHARING)
+    assert late.started.wait(5)
+    time.sleep(0.4)  # its lock (0.3 s) has expired
+    successor = Vendor("successor", hold=True)
+    successor_call = Call(store.coordinator(), "k", successor, **SHARING)
+    assert successor.started.wait(5)
+    waiter = Call(store.coordinator(), "k", Vendor("never"), **SHARING)
+    time.sleep(0.1)
+
+    late.released.set()
+    assert late_call.result() is late.error
+    time.sleep(0.2)
+    assert waiter.is_alive()  # still waiting for the successor's call
+    successor.released.set()
+
+    assert successor_call.result()[:2] == ("successor", Source.FRESH)
+    assert waiter.result()[:2] == ("successor", Source.SHARED)
+
+
+def test_sharing_needs_both_functions_and_the_lock_a_positive_lifetime(store):
+    coordinator = store.coordinator()
+    with pytest.raises(TypeError, match="go together"):
+        coordinator.fetch("k", Vendor(), ttl=TTL, wait=WAIT, share_error=share_timeouts)
+    with pytest.raises(ValueError, match="lock_ttl"):
+        coordinator.fetch("k", Vendor(), ttl=TTL, wait=WAIT, lock_ttl=0)
+
+
+# The lock's lifetime
+
+
+@pytest.mark.parametrize(
+    ("lock_ttl", "taken_over_after"),
+    [(None, 0.3), (0.5, 0.5), (3.0, None)],
+    ids=["default: wait + lock_margin", "shorter", "longer"],
+)
+def test_the_lock_lives_lock_ttl_seconds(store, lock_ttl, taken_over_after):
+    # The leader's wait (0.2 s) + lock_margin (0.1 s) is the default; it holds the call 0.8 s.
+    leader = Vendor("leader", hold=True)
+    leading = store.coordinator(lock_margin=0.1)
+    first = Call(leading, "k", leader, wait=0.2, lock_ttl=lock_ttl)
+    assert leader.started.wait(5)
+    vendor = Vendor("waiter")
+    waiter = Call(store.coordinator(), "k", vendor)
+    threading.Timer(0.8, leader.released.set).start()
+
+    answer = waiter.result()
+
+    assert first.result()[:2] == ("leader", Source.FRESH)
+    if taken_over_after is None:
+        assert answer[:2] == ("leader", Source.SHARED)
+        assert vendor.calls == 0
+    else:
+        assert answer[:2] == ("waiter", Source.FRESH)
+        assert taken_over_after - 0.2 < waiter.elapsed < taken_over_after + 0.4
+
+
 def test_a_waiter_produces_itself_when_its_wait_is_over(store):
     leader = Vendor("slow", hold=True)
     first = Call(store.coordinator(), "k", leader)
@@ -367,6 +563,44 @@ def test_a_waiter_produces_itself_when_its_wait_is_over(store):
     finally:
         leader.released.set()
     assert first.result()[:2] == ("slow", Source.FRESH)
+
+
+def test_a_sqlite_file_from_before_failures_were_shared_still_works(tmp_path):
+    path = tmp_path / "limiter.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(
+            """
+            CREATE TABLE lookup_entry (
+                key TEXT PRIMARY KEY, seq INTEGER NOT NULL, stored_at REAL NOT NULL,
+                payload TEXT NOT NULL, cache_until REAL NOT NULL, result_until REAL NOT NULL
+            );
+            CREATE TABLE lookup_lock (
+                key TEXT PRIMARY KEY, token TEXT NOT NULL, expires_at REAL NOT NULL
+            );
+            CREATE TABLE lookup_seq (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL);
+            INSERT INTO lookup_seq (id, seq) VALUES (1, 7);
+            """
+        )
+        now = time.time()
+        conn.execute(
+            "INSERT INTO lookup_entry VALUES ('old', 7, ?, 'kept', ?, ?)",
+            (now, now + TTL, now + TTL),
+        )
+    conn.close()
+
+    assert SqliteCoordinator(str(path)).fetch("old", Vendor(), ttl=TTL, wait=WAIT)[:2] == (
+        "kept",
+        Source.CACHED,
+    )
+    leader = Vendor(error=VendorTimeout("no answer"), hold=True)
+    first = Call(SqliteCoordinator(str(path)), "k", leader, **SHARING)
+    assert leader.started.wait(5)
+    waiter = Call(SqliteCoordinator(str(path)), "k", Vendor("never"), **SHARING)
+    time.sleep(0.1)
+    leader.released.set()
+
+    assert first.result() is leader.error
+    assert waiter.result().revived
 
 
 # The store failing

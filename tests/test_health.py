@@ -36,6 +36,7 @@ def test_it_reports_unapplied_migrations(client, db, monkeypatch):
             return ["one", "two"]
 
     monkeypatch.setattr(health, "MigrationExecutor", Executor)
+    monkeypatch.setattr(health, "_migrated", False)
 
     response = client.get(reverse("healthz"))
 

@@ -41,12 +41,16 @@ def test_it_lists_my_lookups_newest_first_with_links_back(client, staff):
     assert "1 minute ago" in content
 
 
-def test_it_shows_the_outcome_and_why_it_failed(client, staff):
+def test_it_shows_the_outcome_and_the_vendors_code_in_the_readers_language(client, staff):
     make_lookup(staff, outcome="not_found", vendor_message="The vendor found no such device")
+    make_lookup(staff, outcome="vendor_error", vendor_code=10500, vendor_message="busy")
     client.force_login(staff)
     content = client.get("/lookups/").content.decode()
+    chinese = client.get("/lookups/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert 'class="badge badge-warn">Not found<' in content
-    assert "The vendor found no such device" in content
+    assert "Vendor code 10500" in content
+    assert "厂商代码 10500" in chinese
+    assert "The vendor found no such device" not in content
 
 
 def test_an_invalid_lookup_reopens_the_search_filled_in(client, staff):
