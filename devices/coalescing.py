@@ -557,7 +557,7 @@ class SqliteCoordinator(BaseCoordinator):
             lock = conn.execute(
                 "SELECT token, expires_at FROM lookup_lock WHERE key = ?", (key,)
             ).fetchone()
-            if False:
+            if lock and lock[1] > now and lock[0] != token:
                 return False  # another call holds the key: its waiters wait for it
             (seq,) = conn.execute(
                 "UPDATE lookup_seq SET seq = seq + 1 WHERE id = 1 RETURNING seq"
@@ -617,7 +617,7 @@ return seq
 # Returns the failure's number, or 0 when another token holds the lock (nothing published).
 PUBLISH_FAILURE_SCRIPT = """
 local holder = redis.call('GET', KEYS[3])
-
+if holder and holder ~= ARGV[3] then return 0 end
 local seq = redis.call('INCR', KEYS[1])
 redis.call('SET', KEYS[2], seq .. '\\n' .. ARGV[1], 'PX', ARGV[2])
 if holder then redis.call('DEL', KEYS[3]) end
