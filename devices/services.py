@@ -22,10 +22,16 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from devices import vendor
-from devices.coalescing import Source, get_coordinator
+from devices.coalescing import Source, fetch_lookup
 from devices.crypto import SecretUnavailable
 from devices.models import Credential, Lookup
-from devices.ratelimit import VendorBusy, acquire_vendor_slot, get_limiter
+from devices.ratelimit import (
+    LimiterUnavailable,
+    VendorBusy,
+    acquire_vendor_slot,
+    get_limiter,
+    vendor_call_limit,
+)
 from devices.vendor.results import loads, parse_device_list, parse_device_report
 
 log = logging.getLogger("supportdesk.lookups")
@@ -254,12 +260,14 @@ def _run_lookup(
             # The vendor sends no fractions; a stray one (a Decimal here) is cached as text.
             return json.dumps(data.raw, ensure_ascii=False, default=str)
 
-        payload, source, stored_at = get_coordinator().fetch(
+        payload, source, stored_at = fetch_lookup(
             f"{credential.pk}:{credential.app_id}:{cache_key}",
             produce,
-            ttl=settings.LOOKUP_CACHE_SECONDS,
             refresh=refresh,
-            wait=settings.VENDOR_MAX_WAIT + settings.VENDOR_TIMEOUT,
+            share_error=describe_error,
+            revive_error=revive_error,
+            # A leader may queue for its slot, then take the whole vendor call.
+            lock_ttl=settings.VENDOR_MAX_WAIT + vendor_call_limit() + 5,
         )
         result.data = fresh["data"] if "data" in fresh else parse(loads(payload))
         result.fetched_at = datetime.fromtimestamp(stored_at, tz=UTC)
@@ -275,6 +283,41 @@ def _run_lookup(
         lookup.save()
         _log_lookup(lookup)
     return result
+
+
+# Failures that simultaneous identical lookups share instead of calling the vendor again. They
+# travel through the lookup store as JSON (class name from this list, args, attributes), never
+# as pickles: whoever can write the store must not be able to run code here.
+SHAREABLE_ERRORS: dict[str, type[Exception]] = {
+    cls.__name__: cls
+    for cls in (
+        vendor.VendorError,
+        vendor.SignatureRejected,
+        vendor.BodyUnreadable,
+        vendor.SignatureExpired,
+        vendor.SignatureInvalid,
+        vendor.VendorUnavailable,
+        vendor.VendorRateLimited,
+        vendor.VendorRefused,
+        vendor.DeviceNotFound,
+        VendorBusy,
+        LimiterUnavailable,
+    )
+}
+
+
+def describe_error(error: BaseException) -> dict | None:
+    if type(error).__name__ not in SHAREABLE_ERRORS:
+        return None
+    return {"class": type(error).__name__, "args": list(error.args), "state": vars(error)}
+
+
+def revive_error(description: dict) -> Exception:
+    cls = SHAREABLE_ERRORS[description["class"]]
+    error = cls.__new__(cls)
+    error.args = tuple(description["args"])
+    error.__dict__.update(description["state"])
+    return error
 
 
 OUTCOMES: list[tuple[type[Exception], str]] = [
