@@ -105,7 +105,8 @@ def main() -> None:
     )
     print(f"uncached page latency ({args.clients} clients): {latencies(uncached)}")
     print(
-        f"cached page latency: {latencies(cached)}; vendor calls meanwhile "
+        f"cached page latency ({args.cached_clients} clients): {latencies(cached)}, "
+        f"{len(cached) / args.cached_seconds:.0f} pages/s; vendor calls meanwhile "
         f"{vendor_calls_while_cached}"
     )
     print(f"audit rows by outcome: {outcomes}")
