@@ -33,7 +33,7 @@ per_person_limit = ratelimit(group=RATE_GROUP, key="user", rate=_user_rate, bloc
 
 
 def _client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    return getattr(request, "client_ip", None)
 
 
 def _audit_context(request: HttpRequest) -> dict:

@@ -79,22 +79,31 @@ def test_lookup_urls_answer_bad_identifiers_without_a_server_error(signed_in, va
     assert_safe(response, value)
 
 
+PAGES = [
+    reverse("device_by_sn", args=["876ABCDEF0347"]),
+    reverse("device_by_id", args=["1234567890123"]),
+    reverse("user_devices", args=["-9223371981234556044"]),
+]
+
+
 @SETTINGS
 @given(
+    page=st.sampled_from(PAGES),
     access_id=inputs,
     credential=inputs,
     refresh=st.sampled_from(["1", "0", "yes", "", "２", "<b>"]),
     reason=inputs,
 )
 def test_lookup_query_parameters_answer_bad_input_without_a_server_error(
-    signed_in, access_id, credential, refresh, reason
+    signed_in, page, access_id, credential, refresh, reason
 ):
     query = urlencode(
         {"access_id": access_id, "credential": credential, "refresh": refresh, "reason": reason}
     )
-    response = signed_in.get(reverse("device_by_sn", args=["876ABCDEF0347"]) + "?" + query)
+    response = signed_in.get(page + "?" + query)
     assert_safe(response, access_id)
     assert_safe(response, credential)
+    assert_safe(response, reason)
 
 
 def test_every_refused_input_is_audited(signed_in):

@@ -178,8 +178,9 @@ def test_a_bad_credentials_key_is_a_clear_configuration_error(settings, fresh_fe
 
 
 def test_each_lookup_logs_one_structured_line_with_the_request_id(
-    client, staff, credential, caplog
+    client, staff, credential, caplog, settings
 ):
+    settings.BEHIND_PROXY = True
     client.force_login(staff)
     with caplog.at_level(logging.INFO, logger="supportdesk.lookups"):
         response = client.get("/devices/sn/876ABCDEF0347/", HTTP_X_REQUEST_ID="ticket-req-12345")
