@@ -63,6 +63,14 @@ def normalise_reason(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text or "").split())
 
 
+def clean_reason(raw: str) -> str:
+    """The ticket / reason as the audit log keeps it; a form error when it is too long."""
+    reason = normalise_reason(raw)
+    if len(reason) > 200:
+        raise forms.ValidationError(REASON_TOO_LONG)
+    return reason
+
+
 def detect_kind(value: str) -> str:
     """A leading "-" or 17+ digits: a user id; 10-14 digits: a device id; else a serial number."""
     if SIGNED_DIGITS.match(value) and (value.startswith("-") or len(value) >= 17):
@@ -171,10 +179,7 @@ class SearchForm(forms.Form):
         return owner
 
     def clean_reason(self) -> str:
-        reason = normalise_reason(self.cleaned_data["reason"])
-        if len(reason) > 200:
-            raise forms.ValidationError(REASON_TOO_LONG)
-        return reason
+        return clean_reason(self.cleaned_data["reason"])
 
     def clean(self):
         cleaned = super().clean()
@@ -254,10 +259,7 @@ class LookupForm(forms.Form):
         return access_id
 
     def clean_reason(self) -> str:
-        reason = normalise_reason(self.cleaned_data["reason"])
-        if len(reason) > 200:
-            raise forms.ValidationError(REASON_TOO_LONG)
-        return reason
+        return clean_reason(self.cleaned_data["reason"])
 
     def clean(self):
         cleaned = super().clean()

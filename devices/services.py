@@ -201,21 +201,44 @@ def record_refused_lookup(
     http_request_id: str = "",
 ) -> Lookup:
     """Audit a lookup that never reached the vendor (invalid input, per-person limit)."""
-    lookup = Lookup.objects.create(
+    lookup = _new_lookup(
+        user=user,
+        kind=kind,
+        value=value,
+        owner_access_id=owner_access_id,
+        reason=reason,
+        client_ip=client_ip,
+        http_request_id=http_request_id,
+        outcome=outcome,
+        vendor_message=auditable(message, 300),
+        duration_ms=0,
+    )
+    _log_lookup(lookup)
+    return lookup
+
+
+def _new_lookup(
+    *,
+    user,
+    kind: str,
+    value: str,
+    owner_access_id: str,
+    reason: str,
+    client_ip: str | None,
+    http_request_id: str,
+    **fields: Any,
+) -> Lookup:
+    return Lookup.objects.create(
         user=user,
         username=user.get_username(),
         kind=kind,
         value=auditable(value, 200),
         owner_access_id=auditable(owner_access_id, 40),
-        outcome=outcome,
-        vendor_message=auditable(message, 300),
-        duration_ms=0,
         client_ip=client_ip,
         reason=auditable(reason, 200),
         http_request_id=http_request_id,
+        **fields,
     )
-    _log_lookup(lookup)
-    return lookup
 
 
 def _run_lookup(
@@ -235,16 +258,15 @@ def _run_lookup(
     cache_key: str,
 ) -> LookupResult:
     # The row exists before anything can go wrong, so a crash mid-call leaves a "pending" trace.
-    lookup = Lookup.objects.create(
+    lookup = _new_lookup(
         user=user,
-        username=user.get_username(),
         kind=kind,
-        value=auditable(value, 200),
-        owner_access_id=auditable(owner_access_id, 40),
-        endpoint=endpoint,
+        value=value,
+        owner_access_id=owner_access_id,
+        reason=reason,
         client_ip=client_ip,
-        reason=auditable(reason, 200),
         http_request_id=http_request_id,
+        endpoint=endpoint,
     )
     started = time.monotonic()
     result = LookupResult(lookup=lookup)
