@@ -714,10 +714,15 @@ class TestMyLookups:
     def test_each_lookup_reopens_where_it_came_from(self, fields, url):
         assert p.reopen_url(lookup(**fields)) == url
 
-    def test_rows_show_the_outcome_and_why_it_failed(self):
-        (row,) = p.lookup_rows(
-            [lookup(outcome="not_found", vendor_message="The vendor found no such device")], NOW
+    def test_rows_show_the_outcome_and_the_vendors_code_not_the_english_audit_text(self):
+        not_found, refused = p.lookup_rows(
+            [
+                lookup(outcome="not_found", vendor_message="The vendor found no such device"),
+                lookup(outcome="vendor_error", vendor_code=10500, vendor_message="busy"),
+            ],
+            NOW,
         )
-        assert row.outcome == p.Badge("Not found", p.WARN)
-        assert row.message == "The vendor found no such device"
-        assert row.when.absolute == "2025-03-10 12:00 UTC+8"
+        assert not_found.outcome == p.Badge("Not found", p.WARN)
+        assert not_found.message == ""
+        assert refused.message == "Vendor code 10500"
+        assert not_found.when.absolute == "2025-03-10 12:00 UTC+8"
