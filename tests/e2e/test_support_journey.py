@@ -6,6 +6,7 @@ Screenshots of every page land in var/screenshots/ (desktop 1280 px and phone 39
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from devices.sandbox import FaultPlan
 from devices.sandbox.data import FAMILY, device_by_key
@@ -72,7 +73,8 @@ def test_a_support_person_finds_out_what_is_wrong_with_a_camera(browser, live_ap
     screenshots(page, "desktop-02-device-sim-expired")
 
     page.get_by_role("button", name="Copy for escalation").click()
-    assert page.locator(".copy-status").inner_text() == "Copied: paste it into the ticket"
+    # The copy is asynchronous: wait for the status (Playwright retries up to its timeout).
+    expect(page.locator(".copy-status")).to_have_text("Copied: paste it into the ticket")
     copied = page.evaluate("navigator.clipboard.readText()")
     assert f"Looked up: serial number {expired.sn}" in copied
     assert "Vendor requestId: " in copied
