@@ -188,6 +188,41 @@ class WaitingLine:
             lock.release()
 
 
+class SlidingLogLimiter:
+    """The caller's side, the same for every store: queue, try, sleep the wait the store
+    names, give up when it is longer than the time left. A store supplies `_attempt` (one
+    atomic check-and-admit) and `_finish` (a call is over)."""
+
+    window: float
+    line: WaitingLine
+
+    def acquire(self, key: str, *, timeout: float) -> float:
+        return self.reserve(key, timeout=timeout, hold=0.0).waited
+
+    def reserve(self, key: str, *, timeout: float, hold: float) -> Slot:
+        started = time.monotonic()
+        with self.line.turn(key, timeout=timeout, retry_after=self.window):
+            token = secrets.token_hex(8)
+            while True:
+                waited = time.monotonic() - started
+                wait = self._attempt(
+                    key, budget=timeout - waited, waited=waited, hold=hold, token=token
+                )
+                if wait == 0:
+                    finish = (lambda: self._finish(key, token)) if hold > 0 else _nothing
+                    return Slot(time.monotonic() - started, finish)
+                if wait < 0:
+                    raise VendorBusy(-wait, key)
+                time.sleep(wait)
+
+    def _attempt(self, key: str, *, budget: float, waited: float, hold: float, token: str) -> float:
+        """0 = admitted, > 0 = sleep that long and retry, < 0 = refused (minus the wait)."""
+        raise NotImplementedError
+
+    def _finish(self, key: str, token: str) -> None:
+        raise NotImplementedError
+
+
 # SQLite: one file shared by the processes of a host.
 
 
@@ -294,7 +329,7 @@ CREATE INDEX IF NOT EXISTS limiter_waits_key_ts ON limiter_waits (key, ts);
 """
 
 
-class SqliteLimiter:
+class SqliteLimiter(SlidingLogLimiter):
     """The sliding-window log in a SQLite file: for the processes of one host, no server."""
 
     def __init__(self, path: str | os.PathLike[str], *, rate: int, window: float) -> None:
@@ -309,32 +344,14 @@ class SqliteLimiter:
     def __repr__(self) -> str:
         return f"SqliteLimiter({self.file.path!r}, rate={self.rate}, window={self.window})"
 
-    def acquire(self, key: str, *, timeout: float) -> float:
-        return self.reserve(key, timeout=timeout, hold=0.0).waited
-
-    def reserve(self, key: str, *, timeout: float, hold: float) -> Slot:
-        started = time.monotonic()
-        with self.line.turn(key, timeout=timeout, retry_after=self.window):
-            return self._reserve(key, started=started, timeout=timeout, hold=hold)
-
-    def _reserve(self, key: str, *, started: float, timeout: float, hold: float) -> Slot:
-        token = secrets.token_hex(8)
-        while True:
-            waited = time.monotonic() - started
-            budget = timeout - waited
-            try:
-                with self.file.transaction(max(budget, 0.0) + SQLITE_LOCK_GRACE) as conn:
-                    wait = self._attempt(
-                        conn, key, budget=budget, waited=waited, hold=hold, token=token
-                    )
-            except SQLITE_ERRORS as error:
-                raise LimiterUnavailable.from_error(error, key) from error
-            if wait == 0:
-                finish = (lambda: self._finish(key, token)) if hold > 0 else _nothing
-                return Slot(time.monotonic() - started, finish)
-            if wait < 0:
-                raise VendorBusy(-wait, key)
-            time.sleep(wait)
+    def _attempt(self, key: str, *, budget: float, waited: float, hold: float, token: str) -> float:
+        try:
+            with self.file.transaction(max(budget, 0.0) + SQLITE_LOCK_GRACE) as conn:
+                return self._check_and_admit(
+                    conn, key, budget=budget, waited=waited, hold=hold, token=token
+                )
+        except SQLITE_ERRORS as error:
+            raise LimiterUnavailable.from_error(error, key) from error
 
     def _finish(self, key: str, token: str) -> None:
         try:
@@ -348,15 +365,15 @@ class SqliteLimiter:
             # The slot then stays taken until its hold runs out: slower, never over the limit.
             log.warning("could not mark a vendor call finished for %s", key, exc_info=True)
 
-    def _attempt(
+    def _check_and_admit(
         self,
         conn: sqlite3.Connection,
         key: str,
         *,
         budget: float,
         waited: float,
-        hold: float = 0.0,
-        token: str = "",
+        hold: float,
+        token: str,
     ) -> float:
         """One atomic check: 0 = admitted, > 0 = sleep that long and retry, < 0 = refused."""
         now = time.time()
@@ -553,7 +570,7 @@ return 0
 """
 
 
-class RedisLimiter:
+class RedisLimiter(SlidingLogLimiter):
     """The sliding-window log in Redis, timed by the Redis server's clock."""
 
     def __init__(
@@ -582,48 +599,30 @@ class RedisLimiter:
         # The braces (a hash tag) keep one key's data in one slot of a Redis Cluster.
         return f"{self.prefix}{{{key}}}:{part}"
 
-    def acquire(self, key: str, *, timeout: float) -> float:
-        return self.reserve(key, timeout=timeout, hold=0.0).waited
-
-    def reserve(self, key: str, *, timeout: float, hold: float) -> Slot:
-        started = time.monotonic()
-        with self.line.turn(key, timeout=timeout, retry_after=self.window):
-            return self._reserve(key, started=started, timeout=timeout, hold=hold)
-
-    def _reserve(self, key: str, *, started: float, timeout: float, hold: float) -> Slot:
-        keys = [self._key(key, "log"), self._key(key, "pause")]
-        token = secrets.token_hex(8)
-        while True:
-            waited = time.monotonic() - started
-            budget = timeout - waited
-            try:
-                wait_us = self._acquire(
-                    keys=keys,
-                    args=[
-                        self.rate,
-                        round(self.window * 1_000_000),
-                        token,
-                        max(math.floor(budget * 1_000_000), 0),
-                        round(waited * 1_000_000),
-                        self._key(key, "meter:"),
-                        METER_RETENTION + 60,
-                        WAITS_PER_MINUTE,
-                        round(hold * 1_000_000),
-                        round(IN_FLIGHT_POLL * 1_000_000),
-                    ],
-                )
-            except redis.RedisError as error:
-                raise LimiterUnavailable.from_error(error, key) from error
-            if wait_us == 0:
-                finish = (lambda: self._finish(keys[0], token)) if hold > 0 else _nothing
-                return Slot(time.monotonic() - started, finish)
-            if wait_us < 0:
-                raise VendorBusy(-wait_us / 1_000_000, key)
-            time.sleep(wait_us / 1_000_000)
-
-    def _finish(self, log_key: str, token: str) -> None:
+    def _attempt(self, key: str, *, budget: float, waited: float, hold: float, token: str) -> float:
         try:
-            self._finish_script(keys=[log_key], args=[token])
+            wait_us = self._acquire(
+                keys=[self._key(key, "log"), self._key(key, "pause")],
+                args=[
+                    self.rate,
+                    round(self.window * 1_000_000),
+                    token,
+                    max(math.floor(budget * 1_000_000), 0),
+                    round(waited * 1_000_000),
+                    self._key(key, "meter:"),
+                    METER_RETENTION + 60,
+                    WAITS_PER_MINUTE,
+                    round(hold * 1_000_000),
+                    round(IN_FLIGHT_POLL * 1_000_000),
+                ],
+            )
+        except redis.RedisError as error:
+            raise LimiterUnavailable.from_error(error, key) from error
+        return wait_us / 1_000_000
+
+    def _finish(self, key: str, token: str) -> None:
+        try:
+            self._finish_script(keys=[self._key(key, "log")], args=[token])
         except redis.RedisError:
             # The slot then stays taken until its hold runs out: slower, never over the limit.
             log.warning("could not mark a vendor call finished", exc_info=True)
