@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -41,9 +42,10 @@ def run_once(stack: Stack, *, seconds: float, clients: int) -> dict:
     """One run against a warm stack; every figure but the page times is the sandbox's own."""
     sessions = [stack.session(host) for host in range(len(stack.urls))]
     stack.sandbox_reset()
+    demand_until = time.monotonic() + seconds
     hits = drive(sessions, stack.urls, device_paths(), seconds=seconds, clients=clients)
     stats = stack.sandbox_stats()
-    sustained = sustained_rate(stats)
+    sustained = sustained_rate(stats, demand_until)
     meter = stack.meter(minutes=1)
     statuses: dict[int, int] = {}
     for hit in hits:

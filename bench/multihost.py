@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -62,6 +63,7 @@ def main() -> None:
         sns = [device.sn for device in data.DEVICES]
 
         stack.sandbox_reset()
+        demand_until = time.monotonic() + args.uncached_seconds
         uncached = drive(
             sessions,
             stack.urls,
@@ -70,7 +72,7 @@ def main() -> None:
             clients=args.clients,
         )
         stats = stack.sandbox_stats()
-        sustained = sustained_rate(stats)
+        sustained = sustained_rate(stats, demand_until)
         busy = sum(1 for hit in uncached if hit.status == 503)
 
         # Warm the cache once per device, then read it from both hosts.

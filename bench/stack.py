@@ -358,8 +358,15 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
 
 
-def sustained_rate(stats: dict) -> float:
-    """Requests per second the sandbox received in the full seconds of a run: the first second
-    (a burst a sliding window allows) and the last (demand winding down) are left out."""
-    middle = stats["arrivals_per_second"][1:-1]
-    return sum(middle) / len(middle) if middle else 0.0
+def sustained_rate(stats: dict, demand_until: float) -> float:
+    """Requests per second the sandbox received while demand exceeded the limit.
+
+    From the first arrival to the last one before the clients stopped (`demand_until`, a
+    time.monotonic() value, the sandbox's clock too), leaving out the first burst of `limit`
+    calls a sliding window lets through at once; the stragglers after are wind-down.
+    """
+    times = [t for t in stats["arrival_times"] if t <= demand_until]
+    limit = stats["rate_limit"]
+    if len(times) <= limit or times[-1] <= times[0]:
+        return 0.0
+    return (len(times) - limit) / (times[-1] - times[0])

@@ -61,6 +61,8 @@ class TrafficCounters:
             "faults_injected": dict(sorted(self.faults_injected.items())),
             "max_in_any_1s": max_in_any_window(self.arrivals),
             "max_admitted_in_any_1s": max_in_any_window(self.admitted),
-            # Benchmarks read the sustained rate off the full seconds in the middle of a run.
             "arrivals_per_second": per_second(self.arrivals),
+            # time.monotonic() of each arrival: on Linux the same clock in every process, so a
+            # benchmark can cut the run where its demand stopped.
+            "arrival_times": sorted(self.arrivals),
         }
