@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PYTHON ?= $(shell for p in python3.13 python3.12 python3 $(wildcard /root/.pyenv/versions/3.13*/bin/python3) $(wildcard /root/.pyenv/versions/3.12*/bin/python3) $(wildcard /usr/local/bin/python3.1[2-9]) $(wildcard /usr/bin/python3.1[2-9]); do \
 	$$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { echo $$p; break; }; done)
 
-.PHONY: run test test-scale lint format install messages clean
+.PHONY: run test test-scale lint format install messages browser clean
 
 $(BIN)/.installed: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (Django 6)."; exit 1; }
@@ -34,14 +34,22 @@ format: $(BIN)/.installed
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: install
+test: install browser
 	$(BIN)/ruff check .
 	$(BIN)/pytest
+
+# Debian's Chromium serves the browser tests (Playwright's own download does not work here),
+# with a CJK font for the Chinese pages. Installed when missing and we may (root with apt).
+browser:
+	@test -x "$${CHROMIUM:-/usr/bin/chromium}" || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
+	  else echo "The browser tests need Chromium: sudo apt-get install chromium fonts-wqy-microhei"; exit 1; fi; }
 
 # The same suite on the scale-out stack: PostgreSQL and Redis (both on this machine in CI).
 SCALE_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/supportdesk
 SCALE_REDIS_URL ?= redis://127.0.0.1:6379/1
-test-scale: install
+test-scale: install browser
 	DATABASE_URL=$(SCALE_DATABASE_URL) REDIS_URL=$(SCALE_REDIS_URL) $(BIN)/pytest
 
 clean:

@@ -97,7 +97,7 @@ user.user_permissions.add(
 @pytest.fixture(scope="session")
 def live_app(tmp_path_factory, sandbox_server, sandbox_app):
     if shutil.which("gunicorn", path=str(Path(sys.executable).parent)) is None:
-        pytest.skip("gunicorn is not installed in this environment")
+        pytest.fail("gunicorn is not installed in this environment: run `make test`")
     folder = tmp_path_factory.mktemp("live")
     port = _free_port()
     env = {
@@ -167,9 +167,11 @@ def live_app(tmp_path_factory, sandbox_server, sandbox_app):
 
 @pytest.fixture(scope="session")
 def browser():
-    playwright_api = pytest.importorskip("playwright.sync_api")
+    from playwright import sync_api as playwright_api
+
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}")
+        # A browser test that cannot run is a failure, not a skip: `make test` installs it.
+        pytest.fail(f"no Chromium at {CHROMIUM}: apt-get install chromium, or set CHROMIUM")
     with playwright_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
