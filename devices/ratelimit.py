@@ -354,9 +354,10 @@ class SqliteLimiter(SlidingLogLimiter):
             raise LimiterUnavailable.from_error(error, key) from error
 
     def _finish(self, key: str, token: str) -> None:
+        # The call is over now, not when this process next gets the file's write lock.
+        now = time.time()
         try:
             with self.file.transaction(lock_timeout=5.0) as conn:
-                now = time.time()
                 conn.execute(
                     "UPDATE limiter_slots SET ts = ? WHERE key = ? AND token = ? AND ts > ?",
                     (now, key, token, now),
