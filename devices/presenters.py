@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from devices import vendor
 from devices.crypto import SecretUnavailable
+from devices.forms import lookup_url
 from devices.models import Lookup
 from devices.services import CredentialNotFound
 
@@ -497,22 +498,17 @@ def _time_fact(label: str, timestamp: int | None, now: datetime, *, zero: str = 
     return Fact(label, "", moment=when)
 
 
-def _with_query(url: str, **query: str) -> str:
-    pairs = {key: value for key, value in query.items() if value}
-    return url + ("?" + urlencode(pairs) if pairs else "")
-
-
 def user_devices_url(access_id: str, *, credential_name: str = "", reason: str = "") -> str:
     """A user's page; the region and the ticket go along, so the next lookup is audited alike."""
-    url = reverse("user_devices", args=[access_id])
-    return _with_query(url, credential=credential_name, reason=reason)
+    return lookup_url(Lookup.Kind.USER, access_id, credential=credential_name, reason=reason)
 
 
 def device_url(
     dev_id: str, *, access_id: str = "", credential_name: str = "", reason: str = ""
 ) -> str:
-    url = reverse("device_by_id", args=[dev_id])
-    return _with_query(url, access_id=access_id, credential=credential_name, reason=reason)
+    return lookup_url(
+        Lookup.Kind.DEVICE_ID, dev_id, owner=access_id, credential=credential_name, reason=reason
+    )
 
 
 def status_fact(device: vendor.DeviceInfo, now: datetime) -> Fact:
@@ -1076,25 +1072,17 @@ class LookupRow:
 
 def reopen_url(lookup: Lookup) -> str:
     """The page a lookup came from, or the search form filled in when it has no page."""
-    query = {}
-    if lookup.owner_access_id:
-        query["access_id"] = lookup.owner_access_id
-    if lookup.credential_name:
-        query["credential"] = lookup.credential_name
-    if lookup.reason:
-        query["reason"] = lookup.reason
-    names = {
-        Lookup.Kind.SERIAL: "device_by_sn",
-        Lookup.Kind.DEVICE_ID: "device_by_id",
-        Lookup.Kind.USER: "user_devices",
-    }
-    if lookup.outcome != Lookup.Outcome.INVALID_INPUT and lookup.kind in names:
+    if lookup.outcome != Lookup.Outcome.INVALID_INPUT and lookup.kind in Lookup.Kind.values:
         try:
-            url = reverse(names[lookup.kind], args=[lookup.value])
+            return lookup_url(
+                lookup.kind,
+                lookup.value,
+                owner=lookup.owner_access_id,
+                credential=lookup.credential_name,
+                reason=lookup.reason,
+            )
         except NoReverseMatch:
             pass
-        else:
-            return url + ("?" + urlencode(query) if query else "")
     search = {"q": lookup.value, "kind": lookup.kind}
     return reverse("search") + "?" + urlencode(search)
 
@@ -1286,7 +1274,6 @@ class DemoSample:
 
 def demo_samples() -> list[DemoSample]:
     """Sample identifiers of the sandbox vendor, as links (only shown with DEMO_MODE on)."""
-    from devices.forms import lookup_url
     from devices.sandbox.data import demo_samples as sandbox_samples
 
     return [
