@@ -91,11 +91,18 @@ def device_by_id(request: HttpRequest, dev_id: str) -> HttpResponse:
     )
 
 
-def _device_page(request: HttpRequest, form: forms.LookupForm) -> HttpResponse:
+def _refusal(request: HttpRequest, form: forms.LookupForm) -> HttpResponse | None:
+    """The page for a lookup that must not reach the vendor (over the limit, bad input)."""
     if request.limited:
         return _over_the_limit(request, form)
     if not form.is_valid():
         return _invalid_input(request, form)
+    return None
+
+
+def _device_page(request: HttpRequest, form: forms.LookupForm) -> HttpResponse:
+    if refused := _refusal(request, form):
+        return refused
     data = form.cleaned_data
     result = services.lookup_device(
         kind=form.kind,
@@ -114,10 +121,8 @@ def _device_page(request: HttpRequest, form: forms.LookupForm) -> HttpResponse:
 @require_safe
 def user_devices(request: HttpRequest, access_id: str) -> HttpResponse:
     form = forms.LookupForm(request.GET, kind=Lookup.Kind.USER, value=access_id)
-    if request.limited:
-        return _over_the_limit(request, form)
-    if not form.is_valid():
-        return _invalid_input(request, form)
+    if refused := _refusal(request, form):
+        return refused
     data = form.cleaned_data
     if settings.AUDIT_REQUIRE_REASON_FOR_USER_LOOKUPS and not data["reason"]:
         ask = forms.ReasonForm(initial={"credential": data["credential"]})
