@@ -43,7 +43,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any
 
 import redis
 from django.conf import settings
@@ -73,23 +73,6 @@ class Source(StrEnum):
 ShareError = Callable[[BaseException], dict[str, Any] | None]
 # Rebuilds the exception a waiter raises from that description.
 ReviveError = Callable[[dict[str, Any]], BaseException]
-
-
-class Coordinator(Protocol):
-    def fetch(
-        self,
-        key: str,
-        produce: Callable[[], str],
-        *,
-        ttl: float,
-        refresh: bool = False,
-        wait: float,
-        share_error: ShareError | None = None,
-        revive_error: ReviveError | None = None,
-        lock_ttl: float | None = None,
-    ) -> tuple[str, Source, float]:
-        """(payload, source, stored_at epoch seconds) for `key`; see the module docstring."""
-        ...
 
 
 @dataclass(frozen=True)
@@ -163,6 +146,7 @@ class BaseCoordinator:
         revive_error: ReviveError | None = None,
         lock_ttl: float | None = None,
     ) -> tuple[str, Source, float]:
+        """(payload, source, stored_at epoch seconds) for `key`; see the module docstring."""
         if (share_error is None) != (revive_error is None):
             raise TypeError("share_error and revive_error go together")
         sharing = None
@@ -731,7 +715,7 @@ class RedisCoordinator(BaseCoordinator):
 # One coordinator per process, built from the settings.
 
 
-def _coordinator_from_settings() -> Coordinator:
+def _coordinator_from_settings() -> BaseCoordinator:
     if settings.REDIS_URL:
         return RedisCoordinator(redis_client(settings.REDIS_URL))
     return SqliteCoordinator(settings.LIMITER_SQLITE_PATH)
@@ -740,7 +724,7 @@ def _coordinator_from_settings() -> Coordinator:
 _coordinator = PerProcess(_coordinator_from_settings)
 
 
-def get_coordinator() -> Coordinator:
+def get_coordinator() -> BaseCoordinator:
     """This process's coordinator: Redis when REDIS_URL is set, else the host's SQLite file."""
     return _coordinator.get()
 
