@@ -201,7 +201,7 @@ def step_search(args: argparse.Namespace) -> None:
     middle = bounds["first"] + (bounds["last"] - bounds["first"]) // 2
     after_middle = Lookup.objects.filter(pk__gte=middle).order_by("pk")
     typical = after_middle.filter(kind="sn", outcome="ok", source="fresh").first()
-    owner = after_middle.exclude(owner_access_id="").first()
+    owner = after_middle.exclude(owner_id="").first()
     hot = (
         Lookup.objects.filter(pk__gte=middle, pk__lt=middle + 20_000, kind="sn")
         .values("value")
@@ -214,7 +214,7 @@ def step_search(args: argparse.Namespace) -> None:
         ("admin search exact value", {"q": typical.value}),
         ("admin search exact value (often looked up)", {"q": hot["value"]}),
         ("admin search requestId", {"q": typical.request_id}),
-        ("admin search owner id", {"q": owner.owner_access_id}),
+        ("admin search owner id", {"q": owner.owner_id}),
         ("admin search username", {"q": typical.username}),
         ("admin changelist, no filter", {}),
         ("admin changelist, outcome filter", {"outcome__exact": "signature_error"}),
@@ -440,7 +440,7 @@ def generate_rows(count: int, people, credentials, columns: list[str]) -> Iterat
             "created_at": moment,
             "kind": kind,
             "value": value,
-            "owner_access_id": owner,
+            "owner_id": owner,
             "credential_id": credential_pk,
             "credential_name": credential_name,
             "endpoint": endpoint,

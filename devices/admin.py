@@ -102,7 +102,7 @@ EXPORT_COLUMNS: list[tuple[str, str]] = [
     (_("username"), "username"),
     (_("kind"), "kind"),
     (_("value searched"), "value"),
-    (_("owner's user id"), "owner_access_id"),
+    (_("owner's user id"), "owner_id"),
     (_("credential"), "credential_name"),
     (_("endpoint"), "endpoint"),
     (_("outcome"), "outcome"),
@@ -298,7 +298,7 @@ class LookupAdmin(admin.ModelAdmin):
         "username",
         "kind",
         "value",
-        "owner_access_id",
+        "owner_id",
         "credential_name",
         "outcome",
         "vendor_code",
@@ -318,7 +318,7 @@ class LookupAdmin(admin.ModelAdmin):
     # and LIKE on SQLite, neither of which uses the plain b-tree indexes on these columns.
     search_fields = (
         "value__exact",
-        "owner_access_id__exact",
+        "owner_id__exact",
         "request_id__exact",
         "username__exact",
     )
@@ -486,7 +486,7 @@ class CredentialAdmin(admin.ModelAdmin):
     readonly_fields = ("last_ok_at", "last_error_at", "last_error", "created_at", "updated_at")
     fieldsets = (
         (None, {"fields": ("name", "region", "base_url", "enabled", "is_default")}),
-        (_("Vendor app"), {"fields": ("app_id", "app_token", "app_key", "access_id")}),
+        (_("Vendor app"), {"fields": ("app_id", "app_token", "app_key", "signer_id")}),
         (
             _("Health"),
             {"fields": ("last_ok_at", "last_error_at", "last_error", "created_at", "updated_at")},

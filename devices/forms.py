@@ -282,7 +282,7 @@ class LookupForm(forms.Form):
         return {
             "kind": self.kind,
             "value": self.value[:200] or "-",
-            "owner_access_id": normalise(self.data.get("access_id", ""))[:40],
+            "owner_id": normalise(self.data.get("access_id", ""))[:40],
             "reason": normalise_reason(self.data.get("reason", ""))[:200],
             "message": message,
         }

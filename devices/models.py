@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from devices import vendor
+from devices import gwell
 from devices.crypto import EncryptedTextField
 
 
@@ -21,8 +21,8 @@ class Credential(models.Model):
     app_id = models.CharField(_("app id"), max_length=100)
     app_token = EncryptedTextField(_("app token"))
     app_key = EncryptedTextField(_("app key"))
-    access_id = models.CharField(
-        _("access id override"),
+    signer_id = models.CharField(
+        _("signer id"),
         max_length=100,
         blank=True,
         help_text=_("Sent as X-IotVideo-AccessID. Empty: the app id."),
@@ -50,13 +50,13 @@ class Credential(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.region})" if self.region else self.name
 
-    def endpoint(self) -> vendor.Endpoint:
-        return vendor.Endpoint(
+    def app(self) -> gwell.AppCredentials:
+        return gwell.AppCredentials(
             base_url=self.base_url,
             app_id=self.app_id,
             app_token=self.app_token,
             app_key=self.app_key,
-            access_id=self.access_id,
+            signer_id=self.signer_id,
         )
 
 
@@ -99,7 +99,7 @@ class Lookup(models.Model):
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     value = models.CharField(_("value searched"), max_length=200)
-    owner_access_id = models.CharField(_("owner's user id"), max_length=40, blank=True)
+    owner_id = models.CharField(_("owner's user id"), max_length=40, blank=True)
     credential = models.ForeignKey(
         Credential,
         verbose_name=_("credential"),
@@ -128,7 +128,7 @@ class Lookup(models.Model):
         verbose_name_plural = _("lookups")
         indexes = [
             models.Index(fields=["value", "-created_at"], name="lookup_value_idx"),
-            models.Index(fields=["owner_access_id"], name="lookup_owner_idx"),
+            models.Index(fields=["owner_id"], name="lookup_owner_idx"),
             models.Index(fields=["request_id"], name="lookup_request_idx"),
             models.Index(fields=["username", "-created_at"], name="lookup_username_idx"),
             models.Index(fields=["user", "-created_at"], name="lookup_user_idx"),

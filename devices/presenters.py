@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext
 
-from devices import vendor
+from devices import gwell
 from devices.crypto import SecretUnavailable
 from devices.forms import lookup_url
 from devices.models import Lookup
@@ -348,7 +348,7 @@ def plan_end_note(end_time: int | None, now: datetime) -> tuple[str, str, bool]:
     return _("Expires %(when)s") % {"when": relative_time(end, now)}, OK, False
 
 
-def storage_state(plan: vendor.StoragePlan, now: datetime) -> PlanState:
+def storage_state(plan: gwell.StoragePlan, now: datetime) -> PlanState:
     """`srvStatus` 2 in service, 5 expired and closed; others shown as their number."""
     note, tone, problem = plan_end_note(plan.end_time, now)
     if plan.srv_status == 5:
@@ -362,7 +362,7 @@ def storage_state(plan: vendor.StoragePlan, now: datetime) -> PlanState:
     return PlanState(Badge(raw_value(plan.srv_status), NEUTRAL), note, tone, problem)
 
 
-def sim_state(plan: vendor.SimPlan, now: datetime) -> PlanState:
+def sim_state(plan: gwell.SimPlan, now: datetime) -> PlanState:
     """`srvStatus` 1 active, 0 expired; others shown as their number."""
     note, tone, problem = plan_end_note(plan.end_time, now)
     if plan.srv_status == 0:
@@ -383,7 +383,7 @@ def _capitalise(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def connection_clause(device: vendor.DeviceInfo, now: datetime) -> tuple[str, str]:
+def connection_clause(device: gwell.DeviceInfo, now: datetime) -> tuple[str, str]:
     """(clause, tone) about whether the device is reachable and for how long it has not been."""
     if device.online == 1:
         return _("online"), OK
@@ -400,7 +400,7 @@ def connection_clause(device: vendor.DeviceInfo, now: datetime) -> tuple[str, st
     return _("online state %(value)s (unknown to SupportDesk)") % {"value": device.online}, WARN
 
 
-def power_clauses(device: vendor.DeviceInfo) -> tuple[list[str], str]:
+def power_clauses(device: gwell.DeviceInfo) -> tuple[list[str], str]:
     """(clauses, tone) about the power and signal of an online device."""
     clauses = []
     charging = device.power_charging in (1, 2, 3)
@@ -434,7 +434,7 @@ def plan_clause(state: PlanState, end_time: int | None, now: datetime, *, sim: b
     return _("its cloud storage has expired")
 
 
-def verdict(report: vendor.DeviceReport, now: datetime) -> Verdict:
+def verdict(report: gwell.DeviceReport, now: datetime) -> Verdict:
     """One sentence that answers the customer's question from all the facts together.
 
     "Offline for 3 days; its 4G data plan expired 5 days ago", "Online; running on battery at
@@ -498,20 +498,20 @@ def _time_fact(label: str, timestamp: int | None, now: datetime, *, zero: str = 
     return Fact(label, "", moment=when)
 
 
-def user_devices_url(access_id: str, *, credential_name: str = "", reason: str = "") -> str:
+def user_devices_url(user_id: str, *, credential_name: str = "", reason: str = "") -> str:
     """A user's page; the region and the ticket go along, so the next lookup is audited alike."""
-    return lookup_url(Lookup.Kind.USER, access_id, credential=credential_name, reason=reason)
+    return lookup_url(Lookup.Kind.USER, user_id, credential=credential_name, reason=reason)
 
 
 def device_url(
-    dev_id: str, *, access_id: str = "", credential_name: str = "", reason: str = ""
+    dev_id: str, *, owner_id: str = "", credential_name: str = "", reason: str = ""
 ) -> str:
     return lookup_url(
-        Lookup.Kind.DEVICE_ID, dev_id, owner=access_id, credential=credential_name, reason=reason
+        Lookup.Kind.DEVICE_ID, dev_id, owner=owner_id, credential=credential_name, reason=reason
     )
 
 
-def status_fact(device: vendor.DeviceInfo, now: datetime) -> Fact:
+def status_fact(device: gwell.DeviceInfo, now: datetime) -> Fact:
     """ "Offline · for 3 days · since 2025-03-01 14:05 UTC+8"."""
     badge = online_badge(device.online)
     since = to_datetime(device.online_update_time)
@@ -528,7 +528,7 @@ def status_fact(device: vendor.DeviceInfo, now: datetime) -> Fact:
 
 
 def device_section(
-    device: vendor.DeviceInfo, now: datetime, *, credential_name: str = "", reason: str = ""
+    device: gwell.DeviceInfo, now: datetime, *, credential_name: str = "", reason: str = ""
 ) -> Section:
     facts = []
     facts.append(status_fact(device, now))
@@ -599,7 +599,7 @@ def _plan_end_fact(label: str, end_time: int | None, state: PlanState, now: date
     )
 
 
-def storage_section(plan: vendor.StoragePlan | None, now: datetime) -> Section:
+def storage_section(plan: gwell.StoragePlan | None, now: datetime) -> Section:
     title = _("Cloud storage")
     if plan is None:
         return Section(
@@ -627,7 +627,7 @@ def storage_section(plan: vendor.StoragePlan | None, now: datetime) -> Section:
     return Section(title, facts, badge=state.badge)
 
 
-def sim_section(plan: vendor.SimPlan | None, now: datetime) -> Section:
+def sim_section(plan: gwell.SimPlan | None, now: datetime) -> Section:
     title = _("4G SIM")
     if plan is None:
         return Section(
@@ -707,7 +707,7 @@ def escalation_text(
     ]
     if device_id:
         lines.append(_("Device id: %(value)s") % {"value": device_id})
-    owner = owner_id or lookup.owner_access_id
+    owner = owner_id or lookup.owner_id
     if owner:
         lines.append(_("Owner's user id: %(value)s") % {"value": owner})
     if lookup.credential_name:
@@ -746,7 +746,7 @@ class DevicePage:
 
 def device_page(
     *,
-    report: vendor.DeviceReport,
+    report: gwell.DeviceReport,
     lookup: Lookup,
     fetched_at: datetime | None,
     now: datetime,
@@ -823,7 +823,7 @@ def expiry_cell(expire_time: int | None, renew: int | None, now: datetime) -> Pl
     return PlanCell(Badge(note, tone), moment(expire_time, now), renewal, problem)
 
 
-def data_use(entry: vendor.DeviceListEntry) -> DataUse | None:
+def data_use(entry: gwell.DeviceListEntry) -> DataUse | None:
     """Data used of the bundle; None when the plan has no bundle (total 0 or missing)."""
     if not entry.total_flow or entry.total_flow <= 0:
         return None
@@ -849,10 +849,10 @@ def data_use(entry: vendor.DeviceListEntry) -> DataUse | None:
 
 
 def device_rows(
-    entries: Iterable[vendor.DeviceListEntry],
+    entries: Iterable[gwell.DeviceListEntry],
     now: datetime,
     *,
-    access_id: str,
+    user_id: str,
     credential_name: str = "",
     reason: str = "",
 ) -> list[DeviceRow]:
@@ -868,7 +868,7 @@ def device_rows(
                 url=_safe_url(
                     device_url,
                     entry.dev_id,
-                    access_id=access_id,
+                    owner_id=user_id,
                     credential_name=credential_name,
                     reason=reason,
                 ),
@@ -919,7 +919,7 @@ def error_panel(
     """What went wrong, in words, with the next step and the HTTP status that fits."""
     what = _("%(kind)s %(value)s") % {"kind": kind_label(lookup.kind), "value": lookup.value}
     facts: list[Fact] = []
-    if isinstance(error, vendor.VendorError):
+    if isinstance(error, gwell.VendorError):
         if error.code is not None:
             facts.append(Fact(_("Vendor code"), str(error.code), code=True))
         if error.vendor_message:
@@ -943,7 +943,7 @@ def error_panel(
             **kw,
         )
 
-    if isinstance(error, vendor.DeviceNotFound):
+    if isinstance(error, gwell.DeviceNotFound):
         return panel(
             _("No such device"),
             _("The vendor has no device with %(what)s.") % {"what": what},
@@ -953,28 +953,28 @@ def error_panel(
             ),
             404,
         )
-    if isinstance(error, vendor.SignatureExpired):
+    if isinstance(error, gwell.SignatureExpired):
         return panel(
             _("The vendor refused our request as expired"),
             _("This server's clock is more than 5 minutes off the vendor's."),
             _("Tell an admin: the server's clock must be set right (NTP). Retrying will not help."),
             502,
         )
-    if isinstance(error, vendor.SignatureInvalid):
+    if isinstance(error, gwell.SignatureInvalid):
         return panel(
             _("The vendor refused our signature"),
             _("The credential's app key or access id does not match what the vendor holds."),
             _("Tell an admin: the vendor credential needs checking in the admin pages."),
             502,
         )
-    if isinstance(error, vendor.SignatureRejected | SecretUnavailable):
+    if isinstance(error, gwell.SignatureRejected | SecretUnavailable):
         return panel(
             _("The vendor refused our signature"),
             _("The request could not be signed or read correctly."),
             _("Tell an admin: the vendor credential needs checking in the admin pages."),
             502,
         )
-    if isinstance(error, vendor.VendorRateLimited):
+    if isinstance(error, gwell.VendorRateLimited):
         return panel(
             _("The vendor is busy"),
             _("The vendor refuses requests from our team as too frequent."),
@@ -993,7 +993,7 @@ def error_panel(
             503,
             retry_after=seconds or 1,
         )
-    if isinstance(error, vendor.VendorUnavailable):
+    if isinstance(error, gwell.VendorUnavailable):
         if error.reason == "timeout":
             return panel(
                 _("The vendor did not answer in time"),
@@ -1015,7 +1015,7 @@ def error_panel(
             _("Try again in a moment. If it keeps happening, tell an admin."),
             502,
         )
-    if isinstance(error, vendor.VendorRefused):
+    if isinstance(error, gwell.VendorRefused):
         return panel(
             _("The vendor refused the lookup"),
             _("The vendor answered code %(code)s: %(message)s")
@@ -1077,7 +1077,7 @@ def reopen_url(lookup: Lookup) -> str:
             return lookup_url(
                 lookup.kind,
                 lookup.value,
-                owner=lookup.owner_access_id,
+                owner=lookup.owner_id,
                 credential=lookup.credential_name,
                 reason=lookup.reason,
             )
@@ -1099,7 +1099,7 @@ def lookup_rows(lookups: Iterable[Lookup], now: datetime) -> list[LookupRow]:
                 when=moment(lookup.created_at, now),
                 kind=kind_label(lookup.kind),
                 value=lookup.value,
-                owner=lookup.owner_access_id,
+                owner=lookup.owner_id,
                 outcome=outcome_badge(lookup.outcome),
                 message=message,
                 reason=lookup.reason,
@@ -1131,7 +1131,7 @@ def time_zone_note() -> str:
 
 @dataclass(frozen=True)
 class UserPage:
-    access_id: str
+    user_id: str
     summary: str
     tone: str
     rows: list[DeviceRow]
@@ -1140,7 +1140,7 @@ class UserPage:
     escalation: str
 
 
-def user_summary(rows: list[DeviceRow], entries: Iterable[vendor.DeviceListEntry]) -> str:
+def user_summary(rows: list[DeviceRow], entries: Iterable[gwell.DeviceListEntry]) -> str:
     """ "4 devices: 3 owned, 1 shared with this user; 2 need attention"."""
     entries = list(entries)
     if not entries:
@@ -1184,17 +1184,17 @@ def user_tone(rows: list[DeviceRow]) -> str:
 
 
 def user_page(
-    *, devices: vendor.DeviceList, lookup: Lookup, fetched_at: datetime | None, now: datetime
+    *, devices: gwell.DeviceList, lookup: Lookup, fetched_at: datetime | None, now: datetime
 ) -> UserPage:
     rows = device_rows(
         devices.devices,
         now,
-        access_id=lookup.value,
+        user_id=lookup.value,
         credential_name=lookup.credential_name,
         reason=lookup.reason,
     )
     return UserPage(
-        access_id=lookup.value,
+        user_id=lookup.value,
         summary=user_summary(rows, devices.devices),
         tone=user_tone(rows),
         rows=rows,
@@ -1218,7 +1218,7 @@ def lookup_outcome(result, *, now: datetime, requested_credential: str = "") -> 
                 requested_credential=requested_credential,
             ),
         }
-    if isinstance(result.data, vendor.DeviceList):
+    if isinstance(result.data, gwell.DeviceList):
         page = user_page(
             devices=result.data, lookup=result.lookup, fetched_at=result.fetched_at, now=now
         )

@@ -21,9 +21,10 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from devices import vendor
+from devices import gwell
 from devices.coalescing import Source, fetch_lookup
 from devices.crypto import SecretUnavailable
+from devices.gwell.results import loads, parse_device_list, parse_device_report
 from devices.models import Credential, Lookup
 from devices.ratelimit import (
     LimiterUnavailable,
@@ -32,7 +33,6 @@ from devices.ratelimit import (
     get_limiter,
     vendor_call_limit,
 )
-from devices.vendor.results import loads, parse_device_list, parse_device_report
 
 log = logging.getLogger("supportdesk.lookups")
 
@@ -55,7 +55,7 @@ class LookupResult:
     """What a lookup produced: the audit row, and either data or the error that explains it."""
 
     lookup: Lookup
-    data: vendor.DeviceReport | vendor.DeviceList | None = None
+    data: gwell.DeviceReport | gwell.DeviceList | None = None
     error: Exception | None = None
     fetched_at: datetime | None = None
     retry_after: float | None = None
@@ -109,9 +109,9 @@ def credential_ensure_default() -> None:
         Credential.objects.filter(pk__in=list(first)).update(is_default=True)
 
 
-def vendor_client(credential: Credential) -> vendor.VendorClient:
-    return vendor.VendorClient(
-        credential.endpoint(),
+def vendor_client(credential: Credential) -> gwell.VendorClient:
+    return gwell.VendorClient(
+        credential.app(),
         timeout=settings.VENDOR_TIMEOUT,
         before_send=partial(acquire_vendor_slot, credential.app_id),
         not_found_codes=settings.VENDOR_NOT_FOUND_CODES,
@@ -124,7 +124,7 @@ def lookup_device(
     user,
     kind: str,
     value: str,
-    owner_access_id: str = "",
+    owner_id: str = "",
     credential_name: str | None = None,
     reason: str = "",
     client_ip: str | None = None,
@@ -135,28 +135,28 @@ def lookup_device(
     if kind not in (Lookup.Kind.SERIAL, Lookup.Kind.DEVICE_ID):
         raise ValueError(f"not a device lookup kind: {kind}")
     sn, dev_id = (value, "") if kind == Lookup.Kind.SERIAL else ("", value)
-    access_id = owner_access_id or UNKNOWN_OWNER
+    owner = owner_id or UNKNOWN_OWNER
     return _run_lookup(
         user=user,
         kind=kind,
         value=value,
-        owner_access_id=owner_access_id,
+        owner_id=owner_id,
         credential_name=credential_name,
         reason=reason,
         client_ip=client_ip,
         refresh=refresh,
         http_request_id=http_request_id,
         endpoint=Lookup.Endpoint.DEV_INFO,
-        call=lambda client: client.device_info(sn=sn, dev_id=dev_id, access_id=access_id),
+        call=lambda client: client.device_info(sn=sn, dev_id=dev_id, owner_id=owner),
         parse=parse_device_report,
-        cache_key=f"devInfo:{kind}:{value}:{access_id}",
+        cache_key=f"devInfo:{kind}:{value}:{owner}",
     )
 
 
 def list_user_devices(
     *,
     user,
-    access_id: str,
+    user_id: str,
     credential_name: str | None = None,
     reason: str = "",
     client_ip: str | None = None,
@@ -167,17 +167,17 @@ def list_user_devices(
     return _run_lookup(
         user=user,
         kind=Lookup.Kind.USER,
-        value=access_id,
-        owner_access_id="",
+        value=user_id,
+        owner_id="",
         credential_name=credential_name,
         reason=reason,
         client_ip=client_ip,
         refresh=refresh,
         http_request_id=http_request_id,
         endpoint=Lookup.Endpoint.DEV_LIST,
-        call=lambda client: client.device_list(access_id=access_id),
+        call=lambda client: client.device_list(user_id=user_id),
         parse=parse_device_list,
-        cache_key=f"devList:{access_id}",
+        cache_key=f"devList:{user_id}",
     )
 
 
@@ -195,7 +195,7 @@ def record_refused_lookup(
     value: str,
     outcome: str,
     message: str,
-    owner_access_id: str = "",
+    owner_id: str = "",
     reason: str = "",
     client_ip: str | None = None,
     http_request_id: str = "",
@@ -205,7 +205,7 @@ def record_refused_lookup(
         user=user,
         kind=kind,
         value=value,
-        owner_access_id=owner_access_id,
+        owner_id=owner_id,
         reason=reason,
         client_ip=client_ip,
         http_request_id=http_request_id,
@@ -222,7 +222,7 @@ def _new_lookup(
     user,
     kind: str,
     value: str,
-    owner_access_id: str,
+    owner_id: str,
     reason: str,
     client_ip: str | None,
     http_request_id: str,
@@ -233,7 +233,7 @@ def _new_lookup(
         username=user.get_username(),
         kind=kind,
         value=auditable(value, 200),
-        owner_access_id=auditable(owner_access_id, 40),
+        owner_id=auditable(owner_id, 40),
         client_ip=client_ip,
         reason=auditable(reason, 200),
         http_request_id=http_request_id,
@@ -246,14 +246,14 @@ def _run_lookup(
     user,
     kind: str,
     value: str,
-    owner_access_id: str,
+    owner_id: str,
     credential_name: str | None,
     reason: str,
     client_ip: str | None,
     refresh: bool,
     http_request_id: str,
     endpoint: str,
-    call: Callable[[vendor.VendorClient], Any],
+    call: Callable[[gwell.VendorClient], Any],
     parse: Callable[[dict], Any],
     cache_key: str,
 ) -> LookupResult:
@@ -262,7 +262,7 @@ def _run_lookup(
         user=user,
         kind=kind,
         value=value,
-        owner_access_id=owner_access_id,
+        owner_id=owner_id,
         reason=reason,
         client_ip=client_ip,
         http_request_id=http_request_id,
@@ -313,15 +313,15 @@ def _run_lookup(
 SHAREABLE_ERRORS: dict[str, type[Exception]] = {
     cls.__name__: cls
     for cls in (
-        vendor.VendorError,
-        vendor.SignatureRejected,
-        vendor.BodyUnreadable,
-        vendor.SignatureExpired,
-        vendor.SignatureInvalid,
-        vendor.VendorUnavailable,
-        vendor.VendorRateLimited,
-        vendor.VendorRefused,
-        vendor.DeviceNotFound,
+        gwell.VendorError,
+        gwell.SignatureRejected,
+        gwell.BodyUnreadable,
+        gwell.SignatureExpired,
+        gwell.SignatureInvalid,
+        gwell.VendorUnavailable,
+        gwell.VendorRateLimited,
+        gwell.VendorRefused,
+        gwell.DeviceNotFound,
         VendorBusy,
         LimiterUnavailable,
     )
@@ -343,12 +343,12 @@ def revive_error(description: dict) -> Exception:
 
 
 OUTCOMES: list[tuple[type[Exception], str]] = [
-    (vendor.DeviceNotFound, Lookup.Outcome.NOT_FOUND),
-    (vendor.SignatureRejected, Lookup.Outcome.SIGNATURE_ERROR),
-    (vendor.VendorRateLimited, Lookup.Outcome.RATE_LIMITED),
+    (gwell.DeviceNotFound, Lookup.Outcome.NOT_FOUND),
+    (gwell.SignatureRejected, Lookup.Outcome.SIGNATURE_ERROR),
+    (gwell.VendorRateLimited, Lookup.Outcome.RATE_LIMITED),
     (VendorBusy, Lookup.Outcome.RATE_LIMITED),
-    (vendor.VendorUnavailable, Lookup.Outcome.UNAVAILABLE),
-    (vendor.VendorRefused, Lookup.Outcome.VENDOR_ERROR),
+    (gwell.VendorUnavailable, Lookup.Outcome.UNAVAILABLE),
+    (gwell.VendorRefused, Lookup.Outcome.VENDOR_ERROR),
     (CredentialNotFound, Lookup.Outcome.VENDOR_ERROR),
     (SecretUnavailable, Lookup.Outcome.SIGNATURE_ERROR),
 ]
@@ -364,12 +364,12 @@ def _record_failure(lookup: Lookup, result: LookupResult, error: Exception) -> N
         lookup.vendor_message = auditable(str(error), 300)
     result.error = error
     lookup.outcome = outcome
-    if isinstance(error, vendor.VendorError):
+    if isinstance(error, gwell.VendorError):
         lookup.vendor_code = error.code
         lookup.request_id = error.request_id or ""
     if isinstance(error, VendorBusy):
         result.retry_after = error.retry_after
-    if isinstance(error, vendor.VendorRateLimited):
+    if isinstance(error, gwell.VendorRateLimited):
         result.retry_after = error.retry_after or DEFAULT_PAUSE_SECONDS
     try:
         _after_failure(lookup, error, result.retry_after)
@@ -378,13 +378,13 @@ def _record_failure(lookup: Lookup, result: LookupResult, error: Exception) -> N
 
 
 # Answers that prove the credential works: the vendor checked the signature and answered.
-CREDENTIAL_FINE = (vendor.DeviceNotFound, vendor.VendorRateLimited)
+CREDENTIAL_FINE = (gwell.DeviceNotFound, gwell.VendorRateLimited)
 
 
 def _after_failure(lookup: Lookup, error: Exception, retry_after: float | None) -> None:
-    if not lookup.credential_id or not isinstance(error, vendor.VendorError):
+    if not lookup.credential_id or not isinstance(error, gwell.VendorError):
         return
-    if isinstance(error, vendor.VendorRateLimited):
+    if isinstance(error, gwell.VendorRateLimited):
         # Everyone holds off this app until the time the vendor named.
         get_limiter().pause(lookup.credential.app_id, retry_after or DEFAULT_PAUSE_SECONDS)
     if isinstance(error, CREDENTIAL_FINE):
@@ -451,10 +451,10 @@ CHECK_UNREACHABLE = "Could not check the credential: {error}"
 def credential_check(*, credential: Credential) -> CredentialCheck:
     """One signed call (a device list for an unknown user) to see whether the vendor accepts us."""
     try:
-        answer = vendor_client(credential).device_list(access_id=UNKNOWN_OWNER)
-    except vendor.SignatureRejected as error:
+        answer = vendor_client(credential).device_list(user_id=UNKNOWN_OWNER)
+    except gwell.SignatureRejected as error:
         check = CredentialCheck(False, CHECK_REJECTED.format(error=error), error.request_id)
-    except vendor.VendorRefused as error:
+    except gwell.VendorRefused as error:
         check = CredentialCheck(
             True,
             CHECK_ACCEPTED_WITH_CODE.format(
@@ -462,7 +462,7 @@ def credential_check(*, credential: Credential) -> CredentialCheck:
             ),
             error.request_id,
         )
-    except (vendor.VendorError, VendorBusy, SecretUnavailable, ValueError) as error:
+    except (gwell.VendorError, VendorBusy, SecretUnavailable, ValueError) as error:
         check = CredentialCheck(False, CHECK_UNREACHABLE.format(error=error))
     else:
         check = CredentialCheck(

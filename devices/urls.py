@@ -7,6 +7,6 @@ urlpatterns = [
     path("", views.search, name="search"),
     path("devices/sn/<str:sn>/", views.device_by_sn, name="device_by_sn"),
     path("devices/id/<str:dev_id>/", views.device_by_id, name="device_by_id"),
-    path("users/<str:access_id>/devices/", views.user_devices, name="user_devices"),
+    path("users/<str:user_id>/devices/", views.user_devices, name="user_devices"),
     path("lookups/", views.my_lookups, name="my_lookups"),
 ]

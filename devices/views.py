@@ -107,7 +107,7 @@ def _device_page(request: HttpRequest, form: forms.LookupForm) -> HttpResponse:
     result = services.lookup_device(
         kind=form.kind,
         value=data["value"],
-        owner_access_id=data["access_id"],
+        owner_id=data["access_id"],
         credential_name=data["credential"] or None,
         reason=data["reason"],
         refresh=data["refresh"],
@@ -119,8 +119,8 @@ def _device_page(request: HttpRequest, form: forms.LookupForm) -> HttpResponse:
 @lookup_required
 @per_person_limit
 @require_safe
-def user_devices(request: HttpRequest, access_id: str) -> HttpResponse:
-    form = forms.LookupForm(request.GET, kind=Lookup.Kind.USER, value=access_id)
+def user_devices(request: HttpRequest, user_id: str) -> HttpResponse:
+    form = forms.LookupForm(request.GET, kind=Lookup.Kind.USER, value=user_id)
     if refused := _refusal(request, form):
         return refused
     data = form.cleaned_data
@@ -128,7 +128,7 @@ def user_devices(request: HttpRequest, access_id: str) -> HttpResponse:
         ask = forms.ReasonForm(initial={"credential": data["credential"]})
         return render(request, "devices/reason_required.html", {"form": ask, "value": form.value})
     result = services.list_user_devices(
-        access_id=data["value"],
+        user_id=data["value"],
         credential_name=data["credential"] or None,
         reason=data["reason"],
         refresh=data["refresh"],

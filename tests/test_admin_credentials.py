@@ -27,7 +27,7 @@ def form_data(**overrides) -> dict:
         "app_id": "app-cn",
         "app_token": "",
         "app_key": "",
-        "access_id": "",
+        "signer_id": "",
         "enabled": "on",
         "is_default": "on",
     }

@@ -88,7 +88,7 @@ def rows(staff, lead):
         "lead_sn": make_lookup(
             lead,
             value="876ABCDEF0347",
-            owner_access_id="-9223371981234500001",
+            owner_id="-9223371981234500001",
             request_id="91245e99-b5fa-4e19-a7ae-0d5a99ee406c",
         ),
         "lead_prefix": make_lookup(lead, value="876ABC", outcome=Lookup.Outcome.VENDOR_ERROR),
@@ -309,7 +309,7 @@ class TestExport:
         make_lookup(
             lead,
             value='=HYPERLINK("http://evil.example","x")',
-            owner_access_id="-9223371981234556044",
+            owner_id="-9223371981234556044",
             reason="+1 from ticket",
             request_id="@SUM(A1)",
         )

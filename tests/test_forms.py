@@ -167,7 +167,7 @@ class TestLookupForm:
         assert form.audit() == {
             "kind": "dev_id",
             "value": "abc",
-            "owner_access_id": "bob",
+            "owner_id": "bob",
             "reason": "T-1",
             "message": f"{INVALID_DEVICE_ID} {INVALID_OWNER}",
         }

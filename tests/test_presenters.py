@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import translation
 
+from devices import gwell
 from devices import presenters as p
-from devices import vendor
 from devices.coalescing import Source
 from devices.crypto import SecretUnavailable
 from devices.models import Lookup
@@ -20,7 +20,7 @@ HOUR = 3600
 USER_ID = "-9223371981234556044"
 
 
-def device(**fields) -> vendor.DeviceInfo:
+def device(**fields) -> gwell.DeviceInfo:
     defaults = dict(
         device_id="3435178203944",
         owner_id=USER_ID,
@@ -35,10 +35,10 @@ def device(**fields) -> vendor.DeviceInfo:
         device_type="IPC-W2",
         firmware_version="13.1.2.47",
     )
-    return vendor.DeviceInfo(**(defaults | fields))
+    return gwell.DeviceInfo(**(defaults | fields))
 
 
-def storage(**fields) -> vendor.StoragePlan:
+def storage(**fields) -> gwell.StoragePlan:
     defaults = dict(
         order_id="VSS1",
         pkg_type=0,
@@ -50,10 +50,10 @@ def storage(**fields) -> vendor.StoragePlan:
         sub_time=T - 200 * DAY,
         withhold_time=T - 10 * DAY,
     )
-    return vendor.StoragePlan(**(defaults | fields))
+    return gwell.StoragePlan(**(defaults | fields))
 
 
-def sim(**fields) -> vendor.SimPlan:
+def sim(**fields) -> gwell.SimPlan:
     defaults = dict(
         sim_id="89860021180000123456",
         order_id="FL1",
@@ -65,11 +65,11 @@ def sim(**fields) -> vendor.SimPlan:
         sub_time=T - 200 * DAY,
         withhold_time=T - 10 * DAY,
     )
-    return vendor.SimPlan(**(defaults | fields))
+    return gwell.SimPlan(**(defaults | fields))
 
 
-def report(dev=None, storage_plan=None, sim_plan=None) -> vendor.DeviceReport:
-    return vendor.DeviceReport(
+def report(dev=None, storage_plan=None, sim_plan=None) -> gwell.DeviceReport:
+    return gwell.DeviceReport(
         device=dev or device(),
         storage=storage_plan,
         sim=sim_plan,
@@ -534,9 +534,9 @@ class TestSections:
         assert facts["Carrier"].value == "中国移动"
 
 
-def entry(**fields) -> vendor.DeviceListEntry:
+def entry(**fields) -> gwell.DeviceListEntry:
     defaults = dict(dev_id="3435178203944", relation=1, vss_expire_time=T + 100 * DAY, vss_renew=1)
-    return vendor.DeviceListEntry(**(defaults | fields))
+    return gwell.DeviceListEntry(**(defaults | fields))
 
 
 class TestUserDevices:
@@ -549,17 +549,17 @@ class TestUserDevices:
                 entry(dev_id="4", relation=2),
             ],
             NOW,
-            access_id=USER_ID,
+            user_id=USER_ID,
         )
         assert [row.dev_id for row in rows] == ["3", "2", "1", "4"]
         assert [row.problem for row in rows] == [True, True, False, False]
 
     def test_each_row_links_to_its_device_page_for_this_user(self):
-        (row,) = p.device_rows([entry()], NOW, access_id=USER_ID)
+        (row,) = p.device_rows([entry()], NOW, user_id=USER_ID)
         assert row.url == f"/devices/id/3435178203944/?access_id={USER_ID}"
 
     def test_the_rows_carry_the_region_and_the_ticket_along(self):
-        (row,) = p.device_rows([entry()], NOW, access_id="-5", credential_name="cn", reason="T-1")
+        (row,) = p.device_rows([entry()], NOW, user_id="-5", credential_name="cn", reason="T-1")
         assert row.url == "/devices/id/3435178203944/?access_id=-5&credential=cn&reason=T-1"
 
     def test_no_plan_and_permanent_plans(self):
@@ -577,14 +577,14 @@ class TestUserDevices:
         (row,) = p.device_rows(
             [entry(total_flow=5120, use_flow=5120, fg_expire_time=T + 18 * DAY)],
             NOW,
-            access_id=USER_ID,
+            user_id=USER_ID,
         )
         assert row.data.nearly_used_up
         assert row.problem
 
     def test_the_summary_counts_owned_shared_and_problems(self):
         entries = [entry(dev_id="1"), entry(dev_id="2", relation=2, vss_expire_time=T - DAY)]
-        rows = p.device_rows(entries, NOW, access_id=USER_ID)
+        rows = p.device_rows(entries, NOW, user_id=USER_ID)
         assert p.user_summary(rows, entries) == (
             "2 devices: 1 owned, 1 shared with this user; 1 needs attention"
         )
@@ -597,34 +597,34 @@ class TestFailures:
         ("error", "status", "title"),
         [
             (
-                vendor.DeviceNotFound(code=12001, vendor_message="device not exist"),
+                gwell.DeviceNotFound(code=12001, vendor_message="device not exist"),
                 404,
                 "No such device",
             ),
             (
-                vendor.SignatureExpired(vendor_message="signature validate fail:-2"),
+                gwell.SignatureExpired(vendor_message="signature validate fail:-2"),
                 502,
                 "The vendor refused our request as expired",
             ),
             (
-                vendor.SignatureInvalid(vendor_message="signature validate fail:-3"),
+                gwell.SignatureInvalid(vendor_message="signature validate fail:-3"),
                 502,
                 "The vendor refused our signature",
             ),
             (
-                vendor.BodyUnreadable(vendor_message="signature validate fail:-1"),
+                gwell.BodyUnreadable(vendor_message="signature validate fail:-1"),
                 502,
                 "The vendor refused our signature",
             ),
             (SecretUnavailable("bad key"), 502, "The vendor refused our signature"),
-            (vendor.VendorUnavailable.timeout(5), 504, "The vendor did not answer in time"),
-            (vendor.VendorUnavailable.http_status(500), 502, "The vendor is unavailable"),
-            (vendor.VendorUnavailable.connection_dropped(), 502, "The vendor is unavailable"),
-            (vendor.VendorUnavailable.not_json(), 502, "The vendor is unavailable"),
-            (vendor.VendorRateLimited(retry_after=2.2), 503, "The vendor is busy"),
+            (gwell.VendorUnavailable.timeout(5), 504, "The vendor did not answer in time"),
+            (gwell.VendorUnavailable.http_status(500), 502, "The vendor is unavailable"),
+            (gwell.VendorUnavailable.connection_dropped(), 502, "The vendor is unavailable"),
+            (gwell.VendorUnavailable.not_json(), 502, "The vendor is unavailable"),
+            (gwell.VendorRateLimited(retry_after=2.2), 503, "The vendor is busy"),
             (VendorBusy(retry_after=0.4), 503, "Too many lookups at once"),
             (
-                vendor.VendorRefused(code=10500, vendor_message="system busy"),
+                gwell.VendorRefused(code=10500, vendor_message="system busy"),
                 502,
                 "The vendor refused the lookup",
             ),
@@ -639,12 +639,12 @@ class TestFailures:
         assert panel.status != 500
 
     def test_the_signature_expired_panel_says_to_tell_an_admin_about_the_clock(self):
-        panel = p.error_panel(vendor.SignatureExpired(), lookup=lookup(), now=NOW)
+        panel = p.error_panel(gwell.SignatureExpired(), lookup=lookup(), now=NOW)
         assert "clock" in panel.message
         assert panel.next_step.startswith("Tell an admin")
 
     def test_a_vendor_code_is_shown_with_its_message(self):
-        error = vendor.VendorRefused(code=10500, vendor_message="system busy", request_id="r-9")
+        error = gwell.VendorRefused(code=10500, vendor_message="system busy", request_id="r-9")
         panel = p.error_panel(error, lookup=lookup(), now=NOW)
         assert panel.message == "The vendor answered code 10500: system busy"
         assert [fact.value for fact in panel.facts] == ["10500", "system busy", "r-9", "http-1"]
@@ -654,7 +654,7 @@ class TestFailures:
         panel = p.error_panel(VendorBusy(retry_after=2.2), lookup=lookup(), now=NOW)
         assert panel.retry_after == 3
         assert panel.next_step == "Try again in 3 seconds."
-        panel = p.error_panel(vendor.VendorRateLimited(), lookup=lookup(), now=NOW, retry_after=1.0)
+        panel = p.error_panel(gwell.VendorRateLimited(), lookup=lookup(), now=NOW, retry_after=1.0)
         assert panel.next_step == "Try again in 1 second."
 
     def test_an_unknown_credential_is_named(self):
@@ -677,7 +677,7 @@ class TestProvenance:
 
     def test_the_escalation_text_holds_identifiers_codes_request_ids_and_raw_json(self):
         text = p.escalation_text(
-            lookup=lookup(owner_access_id=USER_ID),
+            lookup=lookup(owner_id=USER_ID),
             now=NOW,
             device_id="3435178203944",
             raw={"code": 0, "msg": "ok", "requestId": "req-1", "big": 9223372036854775807},
@@ -698,7 +698,7 @@ class TestMyLookups:
         [
             ({}, "/devices/sn/876ABCDEF0347/?credential=sandbox"),
             (
-                {"kind": "dev_id", "value": "3435178203944", "owner_access_id": "-5"},
+                {"kind": "dev_id", "value": "3435178203944", "owner_id": "-5"},
                 "/devices/id/3435178203944/?access_id=-5&credential=sandbox",
             ),
             (

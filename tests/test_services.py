@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from devices import services, vendor
+from devices import gwell, services
 from devices.models import Credential, Lookup
 from devices.ratelimit import LimiterUnavailable, VendorBusy
 from devices.sandbox import FaultPlan, data
@@ -103,11 +103,11 @@ def test_a_second_identical_lookup_is_served_from_the_cache_unless_refreshed(
 
 
 SHARED_FAILURES = [
-    vendor.SignatureExpired.from_vendor("signature validate fail:-2", request_id="r-1"),
-    vendor.VendorUnavailable.timeout(5.0),
-    vendor.VendorRefused(code=10500, vendor_message="system busy", request_id="r-2"),
-    vendor.DeviceNotFound(code=12001, lookup="sn X", vendor_message="device not exist"),
-    vendor.VendorRateLimited(retry_after=1.0, code=10029, vendor_message="too frequent"),
+    gwell.SignatureExpired.from_vendor("signature validate fail:-2", request_id="r-1"),
+    gwell.VendorUnavailable.timeout(5.0),
+    gwell.VendorRefused(code=10500, vendor_message="system busy", request_id="r-2"),
+    gwell.DeviceNotFound(code=12001, lookup="sn X", vendor_message="device not exist"),
+    gwell.VendorRateLimited(retry_after=1.0, code=10029, vendor_message="too frequent"),
     VendorBusy(1.5, "app"),
 ]
 

@@ -190,7 +190,7 @@ class TestStates:
         assert "Device id" in page_text(response)
         assert f"Asked for owner {DOORBELLS}" in page_text(response)
         row = Lookup.objects.get()
-        assert (row.kind, row.value, row.owner_access_id) == (
+        assert (row.kind, row.value, row.owner_id) == (
             "dev_id",
             str(device_by_key("charging").dev_id),
             str(DOORBELLS),

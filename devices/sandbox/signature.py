@@ -1,6 +1,6 @@
 """The sandbox's own check of the vendor's request signature (shared/vendor-api/signing.md).
 
-Written independently of the project's client signer (devices/vendor) on purpose: if both were
+Written independently of the project's client signer (devices/gwell) on purpose: if both were
 the same code, a mistake in it would sign and verify wrongly in agreement and every test would
 still pass. The known-answer vectors in signing.md anchor this one.
 """
@@ -29,11 +29,11 @@ class SignatureFault(IntEnum):
     MISMATCH = -3
 
 
-def string_to_sign(*, host: str, body: bytes, access_id: str, nonce: str, timestamp: str) -> str:
+def string_to_sign(*, host: str, body: bytes, signer_id: str, nonce: str, timestamp: str) -> str:
     params = {
         "Host": host,
         "Payload": hashlib.sha256(body).hexdigest(),
-        HEADER_ACCESS_ID: access_id,
+        HEADER_ACCESS_ID: signer_id,
         HEADER_NONCE: nonce,
         HEADER_TIMESTAMP: timestamp,
     }
@@ -55,11 +55,11 @@ def check_signature(
     regard to case). The nonce is not checked here: replay needs state, the vendor keeps it.
     """
     received = {name.lower(): value for name, value in headers.items()}
-    access_id = received.get(HEADER_ACCESS_ID.lower())
+    signer_id = received.get(HEADER_ACCESS_ID.lower())
     nonce = received.get(HEADER_NONCE.lower(), "")
     timestamp = received.get(HEADER_TIMESTAMP.lower(), "")
     signature = received.get(HEADER_SIGNATURE.lower(), "")
-    if access_id is None or not nonce or not signature:
+    if signer_id is None or not nonce or not signature:
         return SignatureFault.UNREADABLE
     if not (timestamp.isascii() and timestamp.isdigit()):
         return SignatureFault.UNREADABLE
@@ -68,7 +68,7 @@ def check_signature(
     text = string_to_sign(
         host=received.get("host", ""),
         body=body,
-        access_id=access_id,
+        signer_id=signer_id,
         nonce=nonce,
         timestamp=timestamp,
     )

@@ -19,7 +19,7 @@ VECTORS = [
             "app": SandboxApp(
                 "0000175a370efbbe852dc1cd1b0b877e", "tok", "Gu5t9xGARNpq86cd98joQYCN3EXAMPLE"
             ),
-            "access_id": "0000175a370efbbe852dc1cd1b0b877e",
+            "signer_id": "0000175a370efbbe852dc1cd1b0b877e",
             "nonce": "1212",
             "timestamp": "1696757960",
             "signature": "GZKM40FqDOhbNJSMkkT6as/mDsk=",
@@ -33,7 +33,7 @@ VECTORS = [
             "body": b'{"action":"devInfo","appId":"app-1","appToken":"t","sn":"876ABCDEF0347",'
             b'"devId":"","accessId":"-1"}',
             "app": SandboxApp("app-1", "t", "secret"),
-            "access_id": "app-1",
+            "signer_id": "app-1",
             "nonce": "246898495",
             "timestamp": "1572348036",
             "signature": "ELvrRGGRaLUbxlbMTb6QfeTfS9k=",
@@ -46,7 +46,7 @@ VECTORS = [
 def _vector_headers(vector: dict) -> dict[str, str]:
     return {
         "Host": vector["host"],
-        "X-IotVideo-AccessID": vector["access_id"],
+        "X-IotVideo-AccessID": vector["signer_id"],
         "X-IotVideo-Nonce": vector["nonce"],
         "X-IotVideo-Timestamp": vector["timestamp"],
         "X-IotVideo-Signature": vector["signature"],
@@ -84,7 +84,7 @@ def test_the_tests_own_signer_reproduces_the_vector(vector):
             secret=vector["app"].app_key,
             host=vector["host"],
             body=vector["body"],
-            access_id=vector["access_id"],
+            signer_id=vector["signer_id"],
             nonce=vector["nonce"],
             timestamp=vector["timestamp"],
         )
@@ -251,10 +251,10 @@ def test_a_host_other_than_the_one_received_is_refused_as_wrong(running, app, si
     assert _code_and_msg(response) == (10007, "signature validate fail:-3")
 
 
-@pytest.mark.parametrize("access_id", ["someone-else", "0000175a370efbbe852dc1cd1b0b877e"])
-def test_the_access_id_header_may_be_any_value_it_is_signed(running, app, access_id):
+@pytest.mark.parametrize("signer_id", ["someone-else", "0000175a370efbbe852dc1cd1b0b877e"])
+def test_the_access_id_header_may_be_any_value_it_is_signed(running, app, signer_id):
     ok = post(
-        running.base_url, DEV_LIST, app, now=NOW, fields={"accessId": "1"}, access_id=access_id
+        running.base_url, DEV_LIST, app, now=NOW, fields={"accessId": "1"}, signer_id=signer_id
     )
     assert _code_and_msg(ok) == (0, "ok")
 

@@ -1,7 +1,7 @@
 """The tests' own signer and caller for the sandbox.
 
 Deliberately a third implementation of signing.md: it imports neither the project's client
-signer (devices/vendor) nor the sandbox's verifier, so a mistake shared by either of those and
+signer (devices/gwell) nor the sandbox's verifier, so a mistake shared by either of those and
 this one would have to be made three times. The known-answer vectors pin all of them.
 """
 
@@ -22,11 +22,11 @@ DEV_INFO = "/openapi/custCloud/oss/devInfo"
 DEV_LIST = "/openapi/custCloud/oss/devList"
 
 
-def sign(*, secret: str, host: str, body: bytes, access_id: str, nonce: str, timestamp: str) -> str:
+def sign(*, secret: str, host: str, body: bytes, signer_id: str, nonce: str, timestamp: str) -> str:
     lines = [
         ("Host", host),
         ("Payload", hashlib.sha256(body).hexdigest()),
-        ("X-IotVideo-AccessID", access_id),
+        ("X-IotVideo-AccessID", signer_id),
         ("X-IotVideo-Nonce", nonce),
         ("X-IotVideo-Timestamp", timestamp),
     ]
@@ -53,22 +53,22 @@ def signed_headers(
     host: str,
     now: float,
     nonce: str | None = None,
-    access_id: str | None = None,
+    signer_id: str | None = None,
     key: str | None = None,
 ) -> dict[str, str]:
     nonce = nonce or new_nonce()
     timestamp = str(int(now))
-    access_id = app.app_id if access_id is None else access_id
+    signer_id = app.app_id if signer_id is None else signer_id
     signature = sign(
         secret=app.app_key if key is None else key,
         host=host,
         body=body,
-        access_id=access_id,
+        signer_id=signer_id,
         nonce=nonce,
         timestamp=timestamp,
     )
     return {
-        "X-IotVideo-AccessID": access_id,
+        "X-IotVideo-AccessID": signer_id,
         "X-IotVideo-Nonce": nonce,
         "X-IotVideo-Timestamp": timestamp,
         "X-IotVideo-Signature": signature,
@@ -118,5 +118,5 @@ def dev_info(base_url: str, app: SandboxApp, *, now: float, **fields: Any) -> re
     return post(base_url, DEV_INFO, app, now=now, fields=fields)
 
 
-def dev_list(base_url: str, app: SandboxApp, access_id: str, *, now: float) -> requests.Response:
-    return post(base_url, DEV_LIST, app, now=now, fields={"accessId": access_id})
+def dev_list(base_url: str, app: SandboxApp, user_id: str, *, now: float) -> requests.Response:
+    return post(base_url, DEV_LIST, app, now=now, fields={"accessId": user_id})

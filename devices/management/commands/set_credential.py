@@ -25,7 +25,11 @@ class Command(BaseCommand):
         parser.add_argument("--app-id")
         parser.add_argument("--app-token", help="Prefer the GWELL_APP_TOKEN environment variable.")
         parser.add_argument("--app-key", help="Prefer the GWELL_APP_KEY environment variable.")
-        parser.add_argument("--access-id", help="X-IotVideo-AccessID override (default: app id).")
+        parser.add_argument(
+            "--access-id",
+            dest="signer_id",
+            help="Sign as this X-IotVideo-AccessID instead of the app id.",
+        )
         parser.add_argument("--region", help="A label such as cn, sg, de, us.")
         parser.add_argument("--default", action="store_true", help="Make it the default.")
         parser.add_argument("--disable", action="store_true", help="Keep it, but do not use it.")
@@ -50,7 +54,7 @@ class Command(BaseCommand):
                 )
             if not key:
                 raise CommandError(MISSING_SECRET.format(option="--app-key", env="GWELL_APP_KEY"))
-        for field in ("base_url", "app_id", "access_id", "region"):
+        for field in ("base_url", "app_id", "signer_id", "region"):
             if options[field] is not None:
                 setattr(credential, field, options[field])
         if token:

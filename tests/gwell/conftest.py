@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 import responses
 
-from devices.vendor import Endpoint, VendorClient
+from devices.gwell import AppCredentials, VendorClient
 
 DATA = Path(__file__).parent / "data"
 
@@ -28,13 +28,13 @@ def envelope_text(data=None, *, code: int = 0, msg: str = "ok", request_id: str 
 
 
 @pytest.fixture
-def endpoint() -> Endpoint:
-    return Endpoint(base_url=BASE_URL, app_id=APP_ID, app_token=APP_TOKEN, app_key=APP_KEY)
+def app() -> AppCredentials:
+    return AppCredentials(base_url=BASE_URL, app_id=APP_ID, app_token=APP_TOKEN, app_key=APP_KEY)
 
 
 @pytest.fixture
-def client(endpoint) -> VendorClient:
-    return VendorClient(endpoint, clock=lambda: NOW)
+def client(app) -> VendorClient:
+    return VendorClient(app, clock=lambda: NOW)
 
 
 @pytest.fixture

@@ -53,7 +53,7 @@ from .results import (
 )
 from .signing import host_header, signed_headers
 
-logger = logging.getLogger("devices.vendor")
+logger = logging.getLogger("devices.gwell")
 
 DEV_INFO_PATH = "/openapi/custCloud/oss/devInfo"
 DEV_LIST_PATH = "/openapi/custCloud/oss/devList"
@@ -249,33 +249,35 @@ def parse_retry_after(value: str | None, clock: Callable[[], float] = time.time)
 
 
 @dataclass(frozen=True)
-class Endpoint:
-    """One set of vendor credentials for one region.
+class AppCredentials:
+    """An app registered with the vendor, for one region: where to call and how to sign.
 
-    `access_id` is the X-IotVideo-AccessID header (who signs), the appId when left empty. It is
-    not the `accessId` in the body, which is a vendor-cloud user id.
+    `signer_id` is the X-IotVideo-AccessID header (who signs), the appId when left empty. It is
+    not the `accessId` in a request body, which is a vendor-cloud user id (an owner, or the user
+    whose devices are listed).
     """
 
     base_url: str
     app_id: str
     app_token: str = field(repr=False)
     app_key: str = field(repr=False)
-    access_id: str = ""
+    signer_id: str = ""
 
     def __post_init__(self) -> None:
         if not self.base_url.lower().startswith(("https://", "http://")):
             raise ValueError("The vendor base URL must start with https:// or http://")
 
     @property
-    def signer_id(self) -> str:
-        return self.access_id or self.app_id
+    def signer(self) -> str:
+        """The id the requests are signed as."""
+        return self.signer_id or self.app_id
 
     def url(self, path: str) -> str:
         return self.base_url.rstrip("/") + path
 
 
 class VendorClient:
-    """The two oss endpoints for one Endpoint.
+    """The two oss endpoints, called with one app's credentials.
 
     `before_send` (the shared rate limiter) is called right before every request; when it raises,
     nothing is sent. When it returns a callable, that is called once the request is over,
@@ -285,7 +287,7 @@ class VendorClient:
 
     def __init__(
         self,
-        endpoint: Endpoint,
+        app: AppCredentials,
         *,
         timeout: float = 5.0,
         session: requests.Session | None = None,
@@ -296,7 +298,7 @@ class VendorClient:
     ) -> None:
         if not timeout > 0:
             raise ValueError("The timeout must be a positive number of seconds")
-        self.endpoint = endpoint
+        self.app = app
         self.timeout = timeout
         self.session = session
         self.before_send = before_send
@@ -305,9 +307,9 @@ class VendorClient:
         self.clock = clock
 
     def __repr__(self) -> str:
-        return f"VendorClient({self.endpoint!r}, timeout={self.timeout!r})"
+        return f"VendorClient({self.app!r}, timeout={self.timeout!r})"
 
-    def device_info(self, *, sn: str = "", dev_id: str = "", access_id: str = "-1") -> DeviceReport:
+    def device_info(self, *, sn: str = "", dev_id: str = "", owner_id: str = "-1") -> DeviceReport:
         """Device, cloud storage plan and SIM plan of one device, by sn or by devId.
 
         oss-api.zh.md 1.1 (设备信息查询), POST /openapi/custCloud/oss/devInfo. Code 0 with no
@@ -317,11 +319,11 @@ class VendorClient:
             raise ValueError("Give exactly one of sn and dev_id")
         body = {
             "action": "devInfo",
-            "appId": self.endpoint.app_id,
-            "appToken": self.endpoint.app_token,
+            "appId": self.app.app_id,
+            "appToken": self.app.app_token,
             "sn": sn,
             "devId": dev_id,
-            "accessId": access_id,
+            "accessId": owner_id,
         }
         lookup = f"sn {sn}" if sn else f"devId {dev_id}"
         envelope = self._call(DEV_INFO_PATH, body, lookup=lookup)
@@ -340,20 +342,20 @@ class VendorClient:
             )
         return report
 
-    def device_list(self, *, access_id: str) -> DeviceList:
+    def device_list(self, *, user_id: str) -> DeviceList:
         """The devices of one vendor-cloud user (owned and shared with them).
 
         oss-api.zh.md 1.2 (设备列表接口), POST /openapi/custCloud/oss/devList.
         """
-        if not access_id:
-            raise ValueError("access_id is required")
+        if not user_id:
+            raise ValueError("user_id is required")
         body = {
             "action": "devList",
-            "appId": self.endpoint.app_id,
-            "appToken": self.endpoint.app_token,
-            "accessId": access_id,
+            "appId": self.app.app_id,
+            "appToken": self.app.app_token,
+            "accessId": user_id,
         }
-        envelope = self._call(DEV_LIST_PATH, body, lookup=f"accessId {access_id}")
+        envelope = self._call(DEV_LIST_PATH, body, lookup=f"accessId {user_id}")
         try:
             return parse_device_list(envelope)
         except ValueError as exc:
@@ -363,7 +365,7 @@ class VendorClient:
 
     def _call(self, path: str, body: dict[str, str], *, lookup: str) -> dict[str, Any]:
         """Sign and send `body`; the envelope when its code is 0, else the matching error."""
-        url = self.endpoint.url(path)
+        url = self.app.url(path)
         # Serialised once: these exact bytes are hashed into the signature and sent.
         body_bytes = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
         # Before signing, so that a wait in the limiter does not age the timestamp. It may
@@ -378,10 +380,10 @@ class VendorClient:
 
     def _send(self, url: str, body_bytes: bytes, *, lookup: str) -> dict[str, Any]:
         headers = signed_headers(
-            secret=self.endpoint.app_key,
+            secret=self.app.app_key,
             host=host_header(url),
             body=body_bytes,
-            access_id=self.endpoint.signer_id,
+            signer_id=self.app.signer,
             timestamp=int(self.clock()),
         )
         session = self.session if self.session is not None else shared_session()
@@ -441,7 +443,7 @@ class VendorClient:
         """`text` from the vendor with any echo of our secrets removed."""
         if text is None:
             return None
-        for secret in (self.endpoint.app_token, self.endpoint.app_key):
+        for secret in (self.app.app_token, self.app.app_key):
             if secret:
                 text = text.replace(secret, REDACTED)
         return text

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-logger = logging.getLogger("devices.vendor")
+logger = logging.getLogger("devices.gwell")
 
 
 def _reject_constant(name: str) -> Any:

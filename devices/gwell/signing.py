@@ -38,21 +38,21 @@ def compute_signature(secret: str, message: str) -> str:
     return base64.b64encode(digest).decode("ascii")
 
 
-def sign_params(*, host: str, body: bytes, access_id: str, nonce: str, timestamp: str) -> dict:
+def sign_params(*, host: str, body: bytes, signer_id: str, nonce: str, timestamp: str) -> dict:
     """The parameters that go into the string to sign for a POST."""
     return {
         "Host": host,
         "Payload": payload_hash(body),
-        ACCESS_ID_HEADER: access_id,
+        ACCESS_ID_HEADER: signer_id,
         NONCE_HEADER: nonce,
         TIMESTAMP_HEADER: timestamp,
     }
 
 
-def sign(*, secret: str, host: str, body: bytes, access_id: str, nonce: str, timestamp: str) -> str:
+def sign(*, secret: str, host: str, body: bytes, signer_id: str, nonce: str, timestamp: str) -> str:
     """The X-IotVideo-Signature value for a POST of `body` to `host`."""
     params = sign_params(
-        host=host, body=body, access_id=access_id, nonce=nonce, timestamp=timestamp
+        host=host, body=body, signer_id=signer_id, nonce=nonce, timestamp=timestamp
     )
     return compute_signature(secret, string_to_sign(params))
 
@@ -81,7 +81,7 @@ def signed_headers(
     secret: str,
     host: str,
     body: bytes,
-    access_id: str,
+    signer_id: str,
     nonce: str | int | None = None,
     timestamp: str | int | None = None,
 ) -> dict[str, str]:
@@ -92,14 +92,14 @@ def signed_headers(
         secret=secret,
         host=host,
         body=body,
-        access_id=access_id,
+        signer_id=signer_id,
         nonce=nonce,
         timestamp=timestamp,
     )
     return {
         "Content-Type": "application/json",
         "Host": host,
-        ACCESS_ID_HEADER: access_id,
+        ACCESS_ID_HEADER: signer_id,
         NONCE_HEADER: nonce,
         TIMESTAMP_HEADER: timestamp,
         SIGNATURE_HEADER: signature,

@@ -1,6 +1,6 @@
 """Client for the vendor's after-sales (oss) OpenAPI. No Django in here, on purpose."""
 
-from .client import Endpoint, VendorClient, shared_session
+from .client import AppCredentials, VendorClient, shared_session
 from .errors import (
     BodyUnreadable,
     DeviceNotFound,
@@ -30,13 +30,13 @@ from .signing import (
 )
 
 __all__ = [
+    "AppCredentials",
     "BodyUnreadable",
     "DeviceInfo",
     "DeviceList",
     "DeviceListEntry",
     "DeviceNotFound",
     "DeviceReport",
-    "Endpoint",
     "SignatureExpired",
     "SignatureInvalid",
     "SignatureRejected",

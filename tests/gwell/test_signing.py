@@ -1,7 +1,7 @@
 import pytest
 
-from devices.vendor import signing
-from devices.vendor.signing import (
+from devices.gwell import signing
+from devices.gwell.signing import (
     compute_signature,
     host_header,
     payload_hash,
@@ -18,7 +18,7 @@ VECTOR_1 = {
         b'{"action":"devList","appId":"0000175a370efbbe852dc1cd1b0b877e",'
         b'"appToken":"tok","accessId":"-9223371981234556044"}'
     ),
-    "access_id": "0000175a370efbbe852dc1cd1b0b877e",
+    "signer_id": "0000175a370efbbe852dc1cd1b0b877e",
     "nonce": "1212",
     "timestamp": "1696757960",
 }
@@ -39,7 +39,7 @@ VECTOR_2 = {
         b'{"action":"devInfo","appId":"app-1","appToken":"t","sn":"876ABCDEF0347",'
         b'"devId":"","accessId":"-1"}'
     ),
-    "access_id": "app-1",
+    "signer_id": "app-1",
     "nonce": "246898495",
     "timestamp": "1572348036",
 }
@@ -50,7 +50,7 @@ def vector_1_params() -> dict[str, str]:
     return signing.sign_params(
         host=VECTOR_1["host"],
         body=VECTOR_1["body"],
-        access_id=VECTOR_1["access_id"],
+        signer_id=VECTOR_1["signer_id"],
         nonce=VECTOR_1["nonce"],
         timestamp=VECTOR_1["timestamp"],
     )
@@ -91,7 +91,7 @@ def flip_last_body_byte(body: bytes) -> bytes:
     [
         ("host", "openapi.example.com:8443"),
         ("body", flip_last_body_byte(VECTOR_1["body"])),
-        ("access_id", "0000175a370efbbe852dc1cd1b0b877f"),
+        ("signer_id", "0000175a370efbbe852dc1cd1b0b877f"),
         ("nonce", "1213"),
         ("timestamp", "1696757961"),
         ("secret", "Gu5t9xGARNpq86cd98joQYCN3EXAMPLf"),
@@ -112,7 +112,7 @@ def test_it_leaves_out_a_parameter_whose_value_is_empty():
     )
 
 
-def test_it_signs_without_the_empty_access_id_line():
+def test_it_signs_without_the_empty_signer_id_line():
     expected = compute_signature(
         VECTOR_1["secret"],
         "Host:openapi.example.com\n"
@@ -120,7 +120,7 @@ def test_it_signs_without_the_empty_access_id_line():
         "X-IotVideo-Nonce:1212\n"
         "X-IotVideo-Timestamp:1696757960",
     )
-    assert sign(**{**VECTOR_1, "access_id": ""}) == expected
+    assert sign(**{**VECTOR_1, "signer_id": ""}) == expected
 
 
 def test_it_sorts_names_in_plain_ascii_order_upper_case_first():
@@ -154,7 +154,7 @@ def test_it_returns_every_header_a_signed_post_needs():
         secret=VECTOR_2["secret"],
         host=VECTOR_2["host"],
         body=VECTOR_2["body"],
-        access_id=VECTOR_2["access_id"],
+        signer_id=VECTOR_2["signer_id"],
         nonce=246898495,
         timestamp=1572348036,
     )
@@ -171,14 +171,14 @@ def test_it_returns_every_header_a_signed_post_needs():
 def test_it_uses_the_current_time_when_no_timestamp_is_given(monkeypatch):
     monkeypatch.setattr(signing.time, "time", lambda: 1572348036.9)
     headers = signed_headers(
-        secret="s", host="h", body=b"{}", access_id="a", nonce=1, timestamp=None
+        secret="s", host="h", body=b"{}", signer_id="a", nonce=1, timestamp=None
     )
     assert headers["X-IotVideo-Timestamp"] == "1572348036"
 
 
 def test_it_draws_a_fresh_nonce_for_every_set_of_headers():
     nonces = {
-        signed_headers(secret="s", host="h", body=b"{}", access_id="a")["X-IotVideo-Nonce"]
+        signed_headers(secret="s", host="h", body=b"{}", signer_id="a")["X-IotVideo-Nonce"]
         for _ in range(20)
     }
     assert len(nonces) > 1
@@ -191,5 +191,5 @@ def test_it_keeps_the_random_nonce_between_1_and_2_to_the_31_minus_1(monkeypatch
         return drawn
 
     monkeypatch.setattr(signing.secrets, "randbelow", randbelow)
-    headers = signed_headers(secret="s", host="h", body=b"{}", access_id="a")
+    headers = signed_headers(secret="s", host="h", body=b"{}", signer_id="a")
     assert headers["X-IotVideo-Nonce"] == expected

@@ -2,7 +2,7 @@ import pickle
 
 import pytest
 
-from devices.vendor import (
+from devices.gwell import (
     BodyUnreadable,
     DeviceNotFound,
     SignatureExpired,

@@ -8,8 +8,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from devices.vendor import Endpoint, VendorClient, VendorUnavailable, sign
-from devices.vendor.client import new_session
+from devices.gwell import AppCredentials, VendorClient, VendorUnavailable, sign
+from devices.gwell.client import new_session
 
 from .conftest import APP_ID, APP_KEY, APP_TOKEN, data_text
 
@@ -44,10 +44,10 @@ def server():
 
 
 def client_for(port: int, *, timeout: float = 5.0) -> VendorClient:
-    endpoint = Endpoint(
+    app = AppCredentials(
         base_url=f"http://127.0.0.1:{port}/", app_id=APP_ID, app_token=APP_TOKEN, app_key=APP_KEY
     )
-    return VendorClient(endpoint, timeout=timeout, session=new_session())
+    return VendorClient(app, timeout=timeout, session=new_session())
 
 
 def test_the_server_can_verify_the_signature_from_what_it_received(server):
@@ -63,7 +63,7 @@ def test_the_server_can_verify_the_signature_from_what_it_received(server):
         secret=APP_KEY,
         host=headers["Host"],
         body=body,
-        access_id=headers["X-IotVideo-AccessID"],
+        signer_id=headers["X-IotVideo-AccessID"],
         nonce=headers["X-IotVideo-Nonce"],
         timestamp=headers["X-IotVideo-Timestamp"],
     )

@@ -8,11 +8,11 @@ import pytest
 import requests
 import responses
 
-import devices.vendor.client as client_module
-from devices.vendor import (
+import devices.gwell.client as client_module
+from devices.gwell import (
+    AppCredentials,
     BodyUnreadable,
     DeviceNotFound,
-    Endpoint,
     SignatureExpired,
     SignatureInvalid,
     SignatureRejected,
@@ -25,7 +25,7 @@ from devices.vendor import (
     host_header,
     sign,
 )
-from devices.vendor.results import loads
+from devices.gwell.results import loads
 
 from .conftest import (
     APP_ID,
@@ -68,7 +68,7 @@ def verify_signature(request: requests.PreparedRequest, secret: str = APP_KEY) -
         secret=secret,
         host=request.headers["Host"],
         body=request.body,
-        access_id=request.headers["X-IotVideo-AccessID"],
+        signer_id=request.headers["X-IotVideo-AccessID"],
         nonce=request.headers["X-IotVideo-Nonce"],
         timestamp=request.headers["X-IotVideo-Timestamp"],
     )
@@ -159,7 +159,7 @@ def test_the_devlist_example_carries_a_bare_13_digit_dev_id():
 def test_it_parses_the_vendors_devlist_example(rsps, client):
     rsps.add(responses.POST, DEV_LIST_URL, body=data_text("devlist_example.json"))
 
-    result = client.device_list(access_id=OWNER_ID)
+    result = client.device_list(user_id=OWNER_ID)
 
     assert len(result.devices) == 1
     entry = result.devices[0]
@@ -396,7 +396,7 @@ def test_it_reads_a_devlist_with_a_string_block_and_unknown_fields(rsps, client)
     )
     rsps.add(responses.POST, DEV_LIST_URL, body=body)
 
-    first, second = client.device_list(access_id=OWNER_ID).devices
+    first, second = client.device_list(user_id=OWNER_ID).devices
 
     assert first.dev_id == "3435123453944"
     assert first.relation == 2
@@ -415,7 +415,7 @@ def test_it_skips_a_devlist_item_without_a_device_id(rsps, client):
     body = envelope_text({"deviceList": [{"relation": 1}, "junk", {"devId": 3435123453944}]})
     rsps.add(responses.POST, DEV_LIST_URL, body=body)
 
-    result = client.device_list(access_id=OWNER_ID)
+    result = client.device_list(user_id=OWNER_ID)
 
     assert [entry.dev_id for entry in result.devices] == ["3435123453944"]
     assert len(result.raw["data"]["deviceList"]) == 3
@@ -425,7 +425,7 @@ def test_it_skips_a_devlist_item_without_a_device_id(rsps, client):
 def test_it_returns_no_devices_when_the_user_has_none(rsps, client, data):
     rsps.add(responses.POST, DEV_LIST_URL, body=envelope_text(data))
 
-    assert client.device_list(access_id=OWNER_ID).devices == ()
+    assert client.device_list(user_id=OWNER_ID).devices == ()
 
 
 def test_it_reads_a_devlist_given_as_a_string_holding_json(rsps, client):
@@ -435,7 +435,7 @@ def test_it_reads_a_devlist_given_as_a_string_holding_json(rsps, client):
         body=envelope_text({"deviceList": '[{"devId":3435123453944,"relation":1}]'}),
     )
 
-    assert client.device_list(access_id=OWNER_ID).devices[0].dev_id == "3435123453944"
+    assert client.device_list(user_id=OWNER_ID).devices[0].dev_id == "3435123453944"
 
 
 # The request as sent.
@@ -455,10 +455,10 @@ def test_it_sends_the_devinfo_body_with_keys_in_the_documented_order(rsps, clien
     )
 
 
-def test_it_sends_the_devid_and_access_id_when_asked_by_devid(rsps, client):
+def test_it_sends_the_devid_and_owner_id_when_asked_by_devid(rsps, client):
     add_dev_info(rsps, data_text("devinfo_example.json"))
 
-    client.device_info(dev_id="5112345615988", access_id=OWNER_ID)
+    client.device_info(dev_id="5112345615988", owner_id=OWNER_ID)
 
     body = json.loads(rsps.calls[0].request.body)
     assert body["sn"] == ""
@@ -469,7 +469,7 @@ def test_it_sends_the_devid_and_access_id_when_asked_by_devid(rsps, client):
 def test_it_sends_the_devlist_body_with_keys_in_the_documented_order(rsps, client):
     rsps.add(responses.POST, DEV_LIST_URL, body=data_text("devlist_example.json"))
 
-    client.device_list(access_id=OWNER_ID)
+    client.device_list(user_id=OWNER_ID)
 
     assert (
         rsps.calls[0].request.body
@@ -497,7 +497,7 @@ def test_the_signature_of_the_sent_request_verifies_against_the_sent_bytes(rsps,
         client.device_info(sn=SN)
     else:
         rsps.add(responses.POST, DEV_LIST_URL, body=data_text("devlist_example.json"))
-        client.device_list(access_id=OWNER_ID)
+        client.device_list(user_id=OWNER_ID)
 
     request = rsps.calls[0].request
     verify_signature(request)
@@ -517,13 +517,13 @@ def test_it_does_not_sign_with_the_app_token(rsps, client):
         verify_signature(rsps.calls[0].request, secret=APP_TOKEN)
 
 
-def test_it_signs_with_a_configured_access_id_instead_of_the_app_id(rsps):
-    endpoint = Endpoint(
-        base_url=BASE_URL, app_id=APP_ID, app_token=APP_TOKEN, app_key=APP_KEY, access_id="signer"
+def test_it_signs_with_a_configured_signer_id_instead_of_the_app_id(rsps):
+    app = AppCredentials(
+        base_url=BASE_URL, app_id=APP_ID, app_token=APP_TOKEN, app_key=APP_KEY, signer_id="signer"
     )
     add_dev_info(rsps, data_text("devinfo_example.json"))
 
-    VendorClient(endpoint).device_info(sn=SN)
+    VendorClient(app).device_info(sn=SN)
 
     request = rsps.calls[0].request
     assert request.headers["X-IotVideo-AccessID"] == "signer"
@@ -558,10 +558,10 @@ def test_it_draws_a_new_nonce_for_every_call(rsps, client):
     ],
 )
 def test_it_joins_the_path_to_a_base_url_with_a_slash_or_a_prefix(rsps, base_url, expected_url):
-    endpoint = Endpoint(base_url=base_url, app_id=APP_ID, app_token=APP_TOKEN, app_key=APP_KEY)
+    app = AppCredentials(base_url=base_url, app_id=APP_ID, app_token=APP_TOKEN, app_key=APP_KEY)
     rsps.add(responses.POST, expected_url, body=data_text("devinfo_example.json"))
 
-    VendorClient(endpoint).device_info(sn=SN)
+    VendorClient(app).device_info(sn=SN)
 
     request = rsps.calls[0].request
     assert request.url == expected_url
@@ -571,7 +571,7 @@ def test_it_joins_the_path_to_a_base_url_with_a_slash_or_a_prefix(rsps, base_url
 
 def test_it_refuses_a_base_url_without_a_scheme():
     with pytest.raises(ValueError):
-        Endpoint(base_url="openapi.example.com", app_id="a", app_token="t", app_key="k")
+        AppCredentials(base_url="openapi.example.com", app_id="a", app_token="t", app_key="k")
 
 
 @pytest.mark.parametrize(
@@ -583,19 +583,19 @@ def test_it_needs_exactly_one_of_sn_and_dev_id(rsps, client, lookup):
     assert len(rsps.calls) == 0
 
 
-def test_it_needs_an_access_id_for_the_device_list(rsps, client):
+def test_it_needs_a_user_id_for_the_device_list(rsps, client):
     with pytest.raises(ValueError):
-        client.device_list(access_id="")
+        client.device_list(user_id="")
     assert len(rsps.calls) == 0
 
 
 @pytest.mark.parametrize(("timeout", "expected"), [(None, 5.0), (1.5, 1.5)])
-def test_it_passes_the_timeout_to_the_session(rsps, endpoint, timeout, expected):
+def test_it_passes_the_timeout_to_the_session(rsps, app, timeout, expected):
     session = RecordingSession()
     kwargs = {} if timeout is None else {"timeout": timeout}
     add_dev_info(rsps, data_text("devinfo_example.json"))
 
-    VendorClient(endpoint, session=session, **kwargs).device_info(sn=SN)
+    VendorClient(app, session=session, **kwargs).device_info(sn=SN)
 
     assert len(session.sent) == 1
     assert session.sent[0]["timeout"] == expected
@@ -611,55 +611,55 @@ def test_it_does_not_follow_redirects(rsps, client):
     assert len(rsps.calls) == 1
 
 
-def test_it_refuses_a_timeout_that_is_not_positive(endpoint):
+def test_it_refuses_a_timeout_that_is_not_positive(app):
     with pytest.raises(ValueError):
-        VendorClient(endpoint, timeout=0)
+        VendorClient(app, timeout=0)
 
 
 # before_send: the shared rate limiter.
 
 
-def test_it_calls_before_send_once_per_call_before_sending(rsps, endpoint):
+def test_it_calls_before_send_once_per_call_before_sending(rsps, app):
     seen_calls = []
     add_dev_info(rsps, data_text("devinfo_example.json"))
     rsps.add(responses.POST, DEV_LIST_URL, body=data_text("devlist_example.json"))
-    client = VendorClient(endpoint, before_send=lambda: seen_calls.append(len(rsps.calls)))
+    client = VendorClient(app, before_send=lambda: seen_calls.append(len(rsps.calls)))
 
     client.device_info(sn=SN)
-    client.device_list(access_id=OWNER_ID)
+    client.device_list(user_id=OWNER_ID)
 
     assert seen_calls == [0, 1]
 
 
-def test_it_signs_after_before_send_so_a_wait_does_not_age_the_timestamp(rsps, endpoint):
+def test_it_signs_after_before_send_so_a_wait_does_not_age_the_timestamp(rsps, app):
     now = [1000.0]
 
     def wait_in_limiter():
         now[0] += 30
 
     add_dev_info(rsps, data_text("devinfo_example.json"))
-    client = VendorClient(endpoint, before_send=wait_in_limiter, clock=lambda: now[0])
+    client = VendorClient(app, before_send=wait_in_limiter, clock=lambda: now[0])
 
     client.device_info(sn=SN)
 
     assert rsps.calls[0].request.headers["X-IotVideo-Timestamp"] == "1030"
 
 
-def test_it_sends_nothing_when_before_send_raises(rsps, endpoint):
+def test_it_sends_nothing_when_before_send_raises(rsps, app):
     class LimiterSaysNo(Exception):
         pass
 
     def refuse():
         raise LimiterSaysNo
 
-    client = VendorClient(endpoint, before_send=refuse)
+    client = VendorClient(app, before_send=refuse)
 
     with pytest.raises(LimiterSaysNo):
         client.device_info(sn=SN)
     assert len(rsps.calls) == 0
 
 
-def test_it_tells_the_limiter_when_a_call_is_over_after_the_answer(rsps, endpoint):
+def test_it_tells_the_limiter_when_a_call_is_over_after_the_answer(rsps, app):
     events = []
     add_dev_info(rsps, data_text("devinfo_example.json"))
 
@@ -667,13 +667,13 @@ def test_it_tells_the_limiter_when_a_call_is_over_after_the_answer(rsps, endpoin
         events.append("admitted")
         return lambda: events.append(f"finished after {len(rsps.calls)} request(s)")
 
-    VendorClient(endpoint, before_send=take_slot).device_info(sn=SN)
+    VendorClient(app, before_send=take_slot).device_info(sn=SN)
 
     assert events == ["admitted", "finished after 1 request(s)"]
 
 
 @pytest.mark.parametrize("failure", ["http500", "connection", "refused_code"])
-def test_it_tells_the_limiter_a_failed_call_is_over_too(rsps, endpoint, failure):
+def test_it_tells_the_limiter_a_failed_call_is_over_too(rsps, app, failure):
     finished = []
     if failure == "http500":
         rsps.add(responses.POST, DEV_INFO_URL, status=500, body="<html>")
@@ -681,7 +681,7 @@ def test_it_tells_the_limiter_a_failed_call_is_over_too(rsps, endpoint, failure)
         rsps.add(responses.POST, DEV_INFO_URL, body=requests.ConnectionError("reset"))
     else:
         add_dev_info(rsps, envelope_text(code=20001, msg="app disabled"))
-    client = VendorClient(endpoint, before_send=lambda: lambda: finished.append(True))
+    client = VendorClient(app, before_send=lambda: lambda: finished.append(True))
 
     with pytest.raises(VendorError):
         client.device_info(sn=SN)
@@ -752,10 +752,10 @@ def test_it_reports_a_not_found_code_as_device_not_found(rsps, client):
     assert str(error) == f"The vendor found no device with sn {SN} (requestId r-2)"
 
 
-def test_it_uses_the_configured_not_found_codes(rsps, endpoint):
+def test_it_uses_the_configured_not_found_codes(rsps, app):
     add_dev_info(rsps, envelope_text(code=12001, msg="device not exist"))
     add_dev_info(rsps, envelope_text(code=404, msg="no such device"))
-    client = VendorClient(endpoint, not_found_codes={404})
+    client = VendorClient(app, not_found_codes={404})
 
     with pytest.raises(VendorRefused) as first:
         client.device_info(sn=SN)
@@ -809,11 +809,11 @@ def test_it_reports_a_rate_limit_code_as_rate_limited(rsps, client):
     assert str(error) == errors.RATE_LIMITED_SHORTLY_MESSAGE + " (requestId r-3)"
 
 
-def test_it_honours_retry_after_on_a_rate_limit_code(rsps, endpoint):
+def test_it_honours_retry_after_on_a_rate_limit_code(rsps, app):
     add_dev_info(rsps, envelope_text(code=42, msg="slow down"), headers={"Retry-After": "2"})
 
     with pytest.raises(VendorRateLimited) as caught:
-        VendorClient(endpoint, rate_limit_codes=[42]).device_info(sn=SN)
+        VendorClient(app, rate_limit_codes=[42]).device_info(sn=SN)
 
     assert caught.value.retry_after == 2.0
 
@@ -1002,8 +1002,8 @@ def test_it_redacts_secrets_the_vendor_echoes_back(rsps, client):
     assert caught.value.vendor_message == "bad appToken [redacted]"
 
 
-def test_the_endpoint_and_client_reprs_hide_the_secrets(endpoint, client):
-    for shown in (repr(endpoint), str(endpoint), repr(client), str(client)):
+def test_the_endpoint_and_client_reprs_hide_the_secrets(app, client):
+    for shown in (repr(app), str(app), repr(client), str(client)):
         assert APP_ID in shown
         assert APP_TOKEN not in shown
         assert APP_KEY not in shown
@@ -1013,7 +1013,7 @@ def test_it_never_logs_the_body_or_the_signature(rsps, client, caplog):
     add_dev_info(rsps, data_text("devinfo_example.json"))
     add_dev_info(rsps, envelope_text(code=10007, msg="signature validate fail:-3"))
     rsps.add(responses.POST, DEV_INFO_URL, body=requests.exceptions.ConnectionError())
-    caplog.set_level(logging.DEBUG, logger="devices.vendor")
+    caplog.set_level(logging.DEBUG, logger="devices.gwell")
 
     client.device_info(sn=SN)
     for _ in range(2):

@@ -2,8 +2,8 @@ from decimal import Decimal
 
 import pytest
 
-from devices.vendor import DeviceInfo
-from devices.vendor.results import decode_block, to_bool, to_id, to_int
+from devices.gwell import DeviceInfo
+from devices.gwell.results import decode_block, to_bool, to_id, to_int
 
 
 @pytest.mark.parametrize(
