@@ -23,19 +23,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext
 
-from devices import gwell
-from devices.crypto import SecretUnavailable
+from devices import failures, gwell
 from devices.forms import lookup_url
 from devices.models import Lookup
-from devices.services import CredentialNotFound
-
-try:  # the shared limiter's "no slot in time" error
-    from devices.ratelimit import VendorBusy
-except ImportError:  # pragma: no cover - only while the limiter module is being written
-
-    class VendorBusy(Exception):  # type: ignore[no-redef]
-        retry_after: float | None = None
-
 
 # A plan this close to its end is a problem worth a warning.
 EXPIRY_WARNING_DAYS = 7
@@ -914,9 +904,10 @@ def error_panel(
     lookup: Lookup,
     now: datetime,
     retry_after: float | None = None,
-    requested_credential: str = "",
 ) -> ErrorPanel:
-    """What went wrong, in words, with the next step and the HTTP status that fits."""
+    """What went wrong, in words, with the next step and the HTTP status: the failure's row of
+    `devices.failures.FAILURES`, filled in with this lookup's details."""
+    failure = failures.failure_of(error)
     what = _("%(kind)s %(value)s") % {"kind": kind_label(lookup.kind), "value": lookup.value}
     facts: list[Fact] = []
     if isinstance(error, gwell.VendorError):
@@ -928,121 +919,16 @@ def error_panel(
             facts.append(Fact(_("Vendor requestId"), error.request_id, code=True))
     if lookup.http_request_id:
         facts.append(Fact(_("SupportDesk request id"), lookup.http_request_id, code=True))
-    escalation = escalation_text(lookup=lookup, now=now, error=error)
     seconds = _retry_seconds(retry_after or getattr(error, "retry_after", None))
-
-    def panel(title: str, message: str, next_step: str, status: int, **kw: Any) -> ErrorPanel:
-        return ErrorPanel(
-            title,
-            message,
-            next_step,
-            status,
-            badge=outcome_badge(lookup.outcome),
-            facts=facts,
-            escalation=escalation,
-            **kw,
-        )
-
-    if isinstance(error, gwell.DeviceNotFound):
-        return panel(
-            _("No such device"),
-            _("The vendor has no device with %(what)s.") % {"what": what},
-            _(
-                "Check the number with the customer (the sticker under the camera, or the app's "
-                "device settings), or search by another identifier."
-            ),
-            404,
-        )
-    if isinstance(error, gwell.SignatureExpired):
-        return panel(
-            _("The vendor refused our request as expired"),
-            _("This server's clock is more than 5 minutes off the vendor's."),
-            _("Tell an admin: the server's clock must be set right (NTP). Retrying will not help."),
-            502,
-        )
-    if isinstance(error, gwell.SignatureInvalid):
-        return panel(
-            _("The vendor refused our signature"),
-            _("The credential's app key or access id does not match what the vendor holds."),
-            _("Tell an admin: the vendor credential needs checking in the admin pages."),
-            502,
-        )
-    if isinstance(error, gwell.SignatureRejected | SecretUnavailable):
-        return panel(
-            _("The vendor refused our signature"),
-            _("The request could not be signed or read correctly."),
-            _("Tell an admin: the vendor credential needs checking in the admin pages."),
-            502,
-        )
-    if isinstance(error, gwell.VendorRateLimited):
-        return panel(
-            _("The vendor is busy"),
-            _("The vendor refuses requests from our team as too frequent."),
-            _retry_words(seconds),
-            503,
-            retry_after=seconds or 1,
-        )
-    if isinstance(error, VendorBusy):
-        return panel(
-            _("Too many lookups at once"),
-            _(
-                "The team's shared budget of vendor calls is in use by colleagues' lookups "
-                "right now."
-            ),
-            _retry_words(seconds),
-            503,
-            retry_after=seconds or 1,
-        )
-    if isinstance(error, gwell.VendorUnavailable):
-        if error.reason == "timeout":
-            return panel(
-                _("The vendor did not answer in time"),
-                _("The vendor's server is slow or down."),
-                _("Try again in a moment. If it keeps happening, tell an admin."),
-                504,
-            )
-        if error.reason == "http_status":
-            message = _("The vendor's server answered with an error (HTTP %(status)s).") % {
-                "status": error.status
-            }
-        elif error.reason == "bad_response":
-            message = _("The vendor's answer could not be read.")
-        else:
-            message = _("Could not reach the vendor's server.")
-        return panel(
-            _("The vendor is unavailable"),
-            message,
-            _("Try again in a moment. If it keeps happening, tell an admin."),
-            502,
-        )
-    if isinstance(error, gwell.VendorRefused):
-        return panel(
-            _("The vendor refused the lookup"),
-            _("The vendor answered code %(code)s: %(message)s")
-            % {"code": error.code, "message": error.vendor_message or _("no message")},
-            _(
-                "Copy the details below into a ticket to the vendor, or tell an admin if the "
-                "code is new to you."
-            ),
-            502,
-        )
-    if isinstance(error, CredentialNotFound):
-        if requested_credential:
-            message = _("There is no enabled vendor credential named “%(name)s”.") % {
-                "name": requested_credential
-            }
-            next_step = _("Search again with another region, or tell an admin.")
-        else:
-            message = _("No vendor credential is configured or enabled.")
-            next_step = _(
-                "Tell an admin: a vendor credential must be added or enabled in the admin pages."
-            )
-        return panel(_("No vendor credential"), message, next_step, 503)
-    return panel(
-        _("The lookup failed"),
-        _("Something went wrong inside SupportDesk; the error is in the server log."),
-        _("Try again in a moment. If it keeps happening, tell an admin the request id below."),
-        503,
+    return ErrorPanel(
+        str(failure.title),
+        str(failure.message) % failures.panel_params(error, what=what),
+        _retry_words(seconds) if failure.retry else str(failure.next_step),
+        failure.status,
+        badge=outcome_badge(lookup.outcome),
+        retry_after=(seconds or 1) if failure.retry else None,
+        facts=facts,
+        escalation=escalation_text(lookup=lookup, now=now, error=error),
     )
 
 
@@ -1204,7 +1090,7 @@ def user_page(
     )
 
 
-def lookup_outcome(result, *, now: datetime, requested_credential: str = "") -> dict[str, Any]:
+def lookup_outcome(result, *, now: datetime) -> dict[str, Any]:
     """The template context for a lookup's result: `page` when it worked, else `failure`."""
     if result.error is not None or result.data is None:
         error = result.error or RuntimeError("no data")
@@ -1215,7 +1101,6 @@ def lookup_outcome(result, *, now: datetime, requested_credential: str = "") -> 
                 lookup=result.lookup,
                 now=now,
                 retry_after=result.retry_after,
-                requested_credential=requested_credential,
             ),
         }
     if isinstance(result.data, gwell.DeviceList):

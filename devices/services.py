@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import logging
 import time
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,33 +20,23 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from devices import gwell
+from devices import failures, gwell
+from devices.audit import AuditContext, auditable, log_lookup, new_lookup
 from devices.coalescing import Source, fetch_lookup
-from devices.crypto import SecretUnavailable
+from devices.credentials import NoCredential, UnknownCredential
+from devices.failures import CheckReading, CredentialSign
 from devices.gwell.results import loads, parse_device_list, parse_device_report
 from devices.models import Credential, Lookup
-from devices.ratelimit import (
-    LimiterUnavailable,
-    VendorBusy,
-    acquire_vendor_slot,
-    get_limiter,
-    vendor_call_limit,
-)
+from devices.ratelimit import acquire_vendor_slot, get_limiter, vendor_call_limit
 
 log = logging.getLogger("supportdesk.lookups")
 
-NO_CREDENTIAL = "No vendor credential is configured or enabled."
-UNKNOWN_CREDENTIAL = "There is no enabled vendor credential named {name!r}."
-INTERNAL_ERROR = "The lookup failed inside SupportDesk; the error is in the server log."
+INTERNAL_ERROR = failures.INTERNAL_AUDIT_TEXT
 # The vendor's table marks accessId as required; its own example sends -1 when the owner is not
 # known, which is what support staff usually have.
 UNKNOWN_OWNER = "-1"
 # A refused call without a Retry-After still pauses everyone for this long.
 DEFAULT_PAUSE_SECONDS = 1.0
-
-
-class CredentialNotFound(Exception):
-    pass
 
 
 @dataclass
@@ -81,10 +70,10 @@ def credential_get(*, name: str | None = None) -> Credential:
         try:
             return enabled.get(name=name)
         except Credential.DoesNotExist:
-            raise CredentialNotFound(UNKNOWN_CREDENTIAL.format(name=name)) from None
+            raise UnknownCredential(name) from None
     credential = enabled.order_by("-is_default", "name").first()
     if credential is None:
-        raise CredentialNotFound(NO_CREDENTIAL)
+        raise NoCredential()
     return credential
 
 
@@ -121,15 +110,12 @@ def vendor_client(credential: Credential) -> gwell.VendorClient:
 
 def lookup_device(
     *,
-    user,
+    audit: AuditContext,
     kind: str,
     value: str,
     owner_id: str = "",
     credential_name: str | None = None,
-    reason: str = "",
-    client_ip: str | None = None,
     refresh: bool = False,
-    http_request_id: str = "",
 ) -> LookupResult:
     """Look up one device by serial number (kind "sn") or vendor device id (kind "dev_id")."""
     if kind not in (Lookup.Kind.SERIAL, Lookup.Kind.DEVICE_ID):
@@ -137,15 +123,12 @@ def lookup_device(
     sn, dev_id = (value, "") if kind == Lookup.Kind.SERIAL else ("", value)
     owner = owner_id or UNKNOWN_OWNER
     return _run_lookup(
-        user=user,
+        audit=audit,
         kind=kind,
         value=value,
         owner_id=owner_id,
         credential_name=credential_name,
-        reason=reason,
-        client_ip=client_ip,
         refresh=refresh,
-        http_request_id=http_request_id,
         endpoint=Lookup.Endpoint.DEV_INFO,
         call=lambda client: client.device_info(sn=sn, dev_id=dev_id, owner_id=owner),
         parse=parse_device_report,
@@ -155,25 +138,18 @@ def lookup_device(
 
 def list_user_devices(
     *,
-    user,
+    audit: AuditContext,
     user_id: str,
     credential_name: str | None = None,
-    reason: str = "",
-    client_ip: str | None = None,
     refresh: bool = False,
-    http_request_id: str = "",
 ) -> LookupResult:
     """Every device on a vendor-cloud user's account, owned or shared with them."""
     return _run_lookup(
-        user=user,
+        audit=audit,
         kind=Lookup.Kind.USER,
         value=user_id,
-        owner_id="",
         credential_name=credential_name,
-        reason=reason,
-        client_ip=client_ip,
         refresh=refresh,
-        http_request_id=http_request_id,
         endpoint=Lookup.Endpoint.DEV_LIST,
         call=lambda client: client.device_list(user_id=user_id),
         parse=parse_device_list,
@@ -181,104 +157,53 @@ def list_user_devices(
     )
 
 
-def auditable(text: str, max_length: int) -> str:
-    """Text as the audit log can keep it: control characters (PostgreSQL refuses NUL) shown as
-    U+FFFD, cut to the column's length. What was typed stays recognisable."""
-    cleaned = "".join("\ufffd" if unicodedata.category(char) == "Cc" else char for char in text)
-    return cleaned[:max_length]
-
-
 def record_refused_lookup(
     *,
-    user,
+    audit: AuditContext,
     kind: str,
     value: str,
     outcome: str,
     message: str,
     owner_id: str = "",
-    reason: str = "",
-    client_ip: str | None = None,
-    http_request_id: str = "",
 ) -> Lookup:
     """Audit a lookup that never reached the vendor (invalid input, per-person limit)."""
-    lookup = _new_lookup(
-        user=user,
+    lookup = new_lookup(
+        audit=audit,
         kind=kind,
         value=value,
         owner_id=owner_id,
-        reason=reason,
-        client_ip=client_ip,
-        http_request_id=http_request_id,
         outcome=outcome,
         vendor_message=auditable(message, 300),
         duration_ms=0,
     )
-    _log_lookup(lookup)
+    log_lookup(lookup)
     return lookup
-
-
-def _new_lookup(
-    *,
-    user,
-    kind: str,
-    value: str,
-    owner_id: str,
-    reason: str,
-    client_ip: str | None,
-    http_request_id: str,
-    **fields: Any,
-) -> Lookup:
-    return Lookup.objects.create(
-        user=user,
-        username=user.get_username(),
-        kind=kind,
-        value=auditable(value, 200),
-        owner_id=auditable(owner_id, 40),
-        client_ip=client_ip,
-        reason=auditable(reason, 200),
-        http_request_id=http_request_id,
-        **fields,
-    )
 
 
 def _run_lookup(
     *,
-    user,
+    audit: AuditContext,
     kind: str,
     value: str,
-    owner_id: str,
+    owner_id: str = "",
     credential_name: str | None,
-    reason: str,
-    client_ip: str | None,
     refresh: bool,
-    http_request_id: str,
     endpoint: str,
     call: Callable[[gwell.VendorClient], Any],
     parse: Callable[[dict], Any],
     cache_key: str,
 ) -> LookupResult:
     # The row exists before anything can go wrong, so a crash mid-call leaves a "pending" trace.
-    lookup = _new_lookup(
-        user=user,
-        kind=kind,
-        value=value,
-        owner_id=owner_id,
-        reason=reason,
-        client_ip=client_ip,
-        http_request_id=http_request_id,
-        endpoint=endpoint,
-    )
+    lookup = new_lookup(audit=audit, kind=kind, value=value, owner_id=owner_id, endpoint=endpoint)
     started = time.monotonic()
     result = LookupResult(lookup=lookup)
     try:
         credential = credential_get(name=credential_name)
         lookup.credential = credential
         lookup.credential_name = credential.name
-        fresh: dict[str, Any] = {}
 
         def produce() -> str:
             data = call(vendor_client(credential))
-            fresh["data"] = data
             # The vendor sends no fractions; a stray one (a Decimal here) is cached as text.
             return json.dumps(data.raw, ensure_ascii=False, default=str)
 
@@ -286,12 +211,13 @@ def _run_lookup(
             f"{credential.pk}:{credential.app_id}:{cache_key}",
             produce,
             refresh=refresh,
-            share_error=describe_error,
-            revive_error=revive_error,
+            share_error=failures.describe,
+            revive_error=failures.revive,
             # A leader may queue for its slot, then take the whole vendor call.
             lock_ttl=settings.VENDOR_MAX_WAIT + vendor_call_limit() + 5,
         )
-        result.data = fresh["data"] if "data" in fresh else parse(loads(payload))
+        # Fresh, cached or shared: every answer is read from its payload the same way.
+        result.data = parse(loads(payload))
         result.fetched_at = datetime.fromtimestamp(stored_at, tz=UTC)
         lookup.source = source
         lookup.outcome = Lookup.Outcome.OK
@@ -303,93 +229,39 @@ def _run_lookup(
     finally:
         lookup.duration_ms = round((time.monotonic() - started) * 1000)
         lookup.save()
-        _log_lookup(lookup)
+        log_lookup(lookup)
     return result
 
 
-# Failures that simultaneous identical lookups share instead of calling the vendor again. They
-# travel through the lookup store as JSON (class name from this list, args, attributes), never
-# as pickles: whoever can write the store must not be able to run code here.
-SHAREABLE_ERRORS: dict[str, type[Exception]] = {
-    cls.__name__: cls
-    for cls in (
-        gwell.VendorError,
-        gwell.SignatureRejected,
-        gwell.BodyUnreadable,
-        gwell.SignatureExpired,
-        gwell.SignatureInvalid,
-        gwell.VendorUnavailable,
-        gwell.VendorRateLimited,
-        gwell.VendorRefused,
-        gwell.DeviceNotFound,
-        VendorBusy,
-        LimiterUnavailable,
-    )
-}
-
-
-def describe_error(error: BaseException) -> dict | None:
-    if type(error).__name__ not in SHAREABLE_ERRORS:
-        return None
-    return {"class": type(error).__name__, "args": list(error.args), "state": vars(error)}
-
-
-def revive_error(description: dict) -> Exception:
-    cls = SHAREABLE_ERRORS[description["class"]]
-    error = cls.__new__(cls)
-    error.args = tuple(description["args"])
-    error.__dict__.update(description["state"])
-    return error
-
-
-OUTCOMES: list[tuple[type[Exception], str]] = [
-    (gwell.DeviceNotFound, Lookup.Outcome.NOT_FOUND),
-    (gwell.SignatureRejected, Lookup.Outcome.SIGNATURE_ERROR),
-    (gwell.VendorRateLimited, Lookup.Outcome.RATE_LIMITED),
-    (VendorBusy, Lookup.Outcome.RATE_LIMITED),
-    (gwell.VendorUnavailable, Lookup.Outcome.UNAVAILABLE),
-    (gwell.VendorRefused, Lookup.Outcome.VENDOR_ERROR),
-    (CredentialNotFound, Lookup.Outcome.VENDOR_ERROR),
-    (SecretUnavailable, Lookup.Outcome.SIGNATURE_ERROR),
-]
-
-
 def _record_failure(lookup: Lookup, result: LookupResult, error: Exception) -> None:
-    outcome = next((o for kind, o in OUTCOMES if isinstance(error, kind)), None)
-    if outcome is None:
+    failure = failures.failure_of(error)
+    if failure is failures.INTERNAL:
         log.exception("lookup %s failed unexpectedly", lookup.pk)
-        outcome = Lookup.Outcome.UNAVAILABLE
-        lookup.vendor_message = INTERNAL_ERROR
-    else:
-        lookup.vendor_message = auditable(str(error), 300)
     result.error = error
-    lookup.outcome = outcome
+    lookup.outcome = failure.outcome
+    lookup.vendor_message = auditable(failures.audit_text(error), 300)
     if isinstance(error, gwell.VendorError):
         lookup.vendor_code = error.code
         lookup.request_id = error.request_id or ""
-    if isinstance(error, VendorBusy):
-        result.retry_after = error.retry_after
-    if isinstance(error, gwell.VendorRateLimited):
-        result.retry_after = error.retry_after or DEFAULT_PAUSE_SECONDS
+    if failure.retry:
+        result.retry_after = getattr(error, "retry_after", None) or DEFAULT_PAUSE_SECONDS
     try:
-        _after_failure(lookup, error, result.retry_after)
+        _after_failure(lookup, error, failure, result.retry_after)
     except Exception:  # the lookup's own outcome is recorded whatever happens here
         log.exception("lookup %s: could not record the failure's side effects", lookup.pk)
 
 
-# Answers that prove the credential works: the vendor checked the signature and answered.
-CREDENTIAL_FINE = (gwell.DeviceNotFound, gwell.VendorRateLimited)
-
-
-def _after_failure(lookup: Lookup, error: Exception, retry_after: float | None) -> None:
-    if not lookup.credential_id or not isinstance(error, gwell.VendorError):
+def _after_failure(
+    lookup: Lookup, error: Exception, failure: failures.Failure, retry_after: float | None
+) -> None:
+    if not lookup.credential_id:
         return
     if isinstance(error, gwell.VendorRateLimited):
         # Everyone holds off this app until the time the vendor named.
         get_limiter().pause(lookup.credential.app_id, retry_after or DEFAULT_PAUSE_SECONDS)
-    if isinstance(error, CREDENTIAL_FINE):
+    if failure.credential == CredentialSign.WORKS:
         _mark_credential(lookup.credential, ok=True)
-    else:
+    elif failure.credential == CredentialSign.FAILING:
         _mark_credential(lookup.credential, ok=False, message=lookup.vendor_message)
 
 
@@ -408,29 +280,6 @@ def _mark_credential(credential: Credential, *, ok: bool, message: str = "") -> 
         Credential.objects.filter(pk=credential.pk).update(
             last_error_at=now, last_error=message[:300]
         )
-
-
-def _log_lookup(lookup: Lookup) -> None:
-    log.info(
-        json.dumps(
-            {
-                "event": "lookup",
-                "lookup_id": lookup.pk,
-                "request_id": lookup.http_request_id,
-                "user": lookup.username,
-                "kind": lookup.kind,
-                "value": lookup.value,
-                "credential": lookup.credential_name,
-                "endpoint": lookup.endpoint,
-                "outcome": lookup.outcome,
-                "vendor_code": lookup.vendor_code,
-                "vendor_request_id": lookup.request_id,
-                "source": lookup.source,
-                "duration_ms": lookup.duration_ms,
-            },
-            ensure_ascii=False,
-        )
-    )
 
 
 @dataclass
@@ -452,21 +301,27 @@ def credential_check(*, credential: Credential) -> CredentialCheck:
     """One signed call (a device list for an unknown user) to see whether the vendor accepts us."""
     try:
         answer = vendor_client(credential).device_list(user_id=UNKNOWN_OWNER)
-    except gwell.SignatureRejected as error:
-        check = CredentialCheck(False, CHECK_REJECTED.format(error=error), error.request_id)
-    except gwell.VendorRefused as error:
-        check = CredentialCheck(
-            True,
-            CHECK_ACCEPTED_WITH_CODE.format(
-                code=error.code, msg=error.vendor_message, request_id=error.request_id
-            ),
-            error.request_id,
-        )
-    except (gwell.VendorError, VendorBusy, SecretUnavailable, ValueError) as error:
-        check = CredentialCheck(False, CHECK_UNREACHABLE.format(error=error))
+    except Exception as error:
+        check = _check_failed(error)
     else:
         check = CredentialCheck(
             True, CHECK_ACCEPTED.format(request_id=answer.request_id), answer.request_id
         )
     _mark_credential(credential, ok=check.accepted, message=check.message)
     return check
+
+
+def _check_failed(error: Exception) -> CredentialCheck:
+    reading = failures.failure_of(error).check
+    request_id = getattr(error, "request_id", None)
+    if reading == CheckReading.ACCEPTED:
+        message = CHECK_ACCEPTED_WITH_CODE.format(
+            code=error.code, msg=error.vendor_message, request_id=request_id
+        )
+        return CredentialCheck(True, message, request_id)
+    if reading == CheckReading.REJECTED:
+        return CredentialCheck(False, CHECK_REJECTED.format(error=error), request_id)
+    if not failures.is_known(error) and not isinstance(error, ValueError):
+        log.exception("credential check failed unexpectedly")
+        return CredentialCheck(False, CHECK_UNREACHABLE.format(error=failures.audit_text(error)))
+    return CredentialCheck(False, CHECK_UNREACHABLE.format(error=error))

@@ -16,6 +16,7 @@ from django_ratelimit.core import get_usage
 from django_ratelimit.decorators import ratelimit
 
 from devices import forms, presenters, selectors, services
+from devices.audit import AuditContext
 from devices.models import Lookup
 
 LOOKUP_PERMISSION = "devices.lookup_devices"
@@ -32,18 +33,6 @@ lookup_required = permission_required(LOOKUP_PERMISSION, raise_exception=True)
 per_person_limit = ratelimit(group=RATE_GROUP, key="user", rate=_user_rate, block=False)
 
 
-def _client_ip(request: HttpRequest) -> str | None:
-    return getattr(request, "client_ip", None)
-
-
-def _audit_context(request: HttpRequest) -> dict:
-    return {
-        "user": request.user,
-        "client_ip": _client_ip(request),
-        "http_request_id": getattr(request, "request_id", ""),
-    }
-
-
 @lookup_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def search(request: HttpRequest) -> HttpResponse:
@@ -54,13 +43,13 @@ def search(request: HttpRequest) -> HttpResponse:
             messages.info(request, presenters.search_note(form.cleaned_data))
             return redirect(form.target_url())
         if form.attempted_value:
+            reason = forms.normalise_reason(request.POST.get("reason", ""))[:200]
             services.record_refused_lookup(
+                audit=AuditContext.of_request(request, reason=reason),
                 kind=form.attempted_kind,
                 value=form.attempted_value,
                 outcome=Lookup.Outcome.INVALID_INPUT,
                 message=form.error_summary(),
-                reason=forms.normalise_reason(request.POST.get("reason", ""))[:200],
-                **_audit_context(request),
             )
     else:
         form = forms.SearchForm(
@@ -105,13 +94,12 @@ def _device_page(request: HttpRequest, form: forms.LookupForm) -> HttpResponse:
         return refused
     data = form.cleaned_data
     result = services.lookup_device(
+        audit=AuditContext.of_request(request, reason=data["reason"]),
         kind=form.kind,
         value=data["value"],
         owner_id=data["access_id"],
         credential_name=data["credential"] or None,
-        reason=data["reason"],
         refresh=data["refresh"],
-        **_audit_context(request),
     )
     return _lookup_page(request, "devices/device.html", form, result)
 
@@ -128,11 +116,10 @@ def user_devices(request: HttpRequest, user_id: str) -> HttpResponse:
         ask = forms.ReasonForm(initial={"credential": data["credential"]})
         return render(request, "devices/reason_required.html", {"form": ask, "value": form.value})
     result = services.list_user_devices(
+        audit=AuditContext.of_request(request, reason=data["reason"]),
         user_id=data["value"],
         credential_name=data["credential"] or None,
-        reason=data["reason"],
         refresh=data["refresh"],
-        **_audit_context(request),
     )
     return _lookup_page(request, "devices/user_devices.html", form, result)
 
@@ -156,17 +143,17 @@ def user_rate_limited(request: HttpRequest, exception: Exception | None = None) 
 
 
 def _over_the_limit(request: HttpRequest, form: forms.LookupForm) -> HttpResponse:
-    asked = form.audit() | {"message": RATE_LIMITED.format(rate=settings.LOOKUP_USER_RATE)}
-    services.record_refused_lookup(
-        outcome=Lookup.Outcome.RATE_LIMITED, **asked, **_audit_context(request)
+    _record_refused(
+        request,
+        form,
+        outcome=Lookup.Outcome.RATE_LIMITED,
+        message=RATE_LIMITED.format(rate=settings.LOOKUP_USER_RATE),
     )
     return user_rate_limited(request)
 
 
 def _invalid_input(request: HttpRequest, form: forms.LookupForm) -> HttpResponse:
-    services.record_refused_lookup(
-        outcome=Lookup.Outcome.INVALID_INPUT, **form.audit(), **_audit_context(request)
-    )
+    _record_refused(request, form, outcome=Lookup.Outcome.INVALID_INPUT)
     context = {"kind": form.kind, "value": form.value, "problems": form.problems()}
     return render(request, "devices/invalid_input.html", context, status=400)
 
@@ -179,9 +166,7 @@ def _lookup_page(
     colleagues = selectors.recent_colleague_lookups(
         user=request.user, kind=form.kind, value=form.value
     )
-    outcome = presenters.lookup_outcome(
-        result, now=now, requested_credential=form.cleaned_data["credential"]
-    )
+    outcome = presenters.lookup_outcome(result, now=now)
     context = {
         "kind": form.kind,
         "value": form.value,
@@ -194,6 +179,21 @@ def _lookup_page(
     if failure and failure.retry_after:
         response["Retry-After"] = str(failure.retry_after)
     return response
+
+
+def _record_refused(
+    request: HttpRequest, form: forms.LookupForm, *, outcome: str, message: str = ""
+) -> None:
+    """Audit a page lookup that never reached the vendor (`message`: the form's problems)."""
+    asked = form.audit()
+    services.record_refused_lookup(
+        audit=AuditContext.of_request(request, reason=asked["reason"]),
+        kind=asked["kind"],
+        value=asked["value"],
+        owner_id=asked["owner_id"],
+        outcome=outcome,
+        message=message or asked["message"],
+    )
 
 
 def _retry_after(request: HttpRequest) -> int:

@@ -8,10 +8,10 @@ from django.utils import translation
 from devices import gwell
 from devices import presenters as p
 from devices.coalescing import Source
+from devices.credentials import NoCredential, UnknownCredential
 from devices.crypto import SecretUnavailable
 from devices.models import Lookup
 from devices.ratelimit import VendorBusy
-from devices.services import CredentialNotFound
 
 NOW = datetime(2025, 3, 10, 4, 0, tzinfo=UTC)  # 12:00 in Asia/Shanghai
 T = int(NOW.timestamp())
@@ -628,7 +628,7 @@ class TestFailures:
                 502,
                 "The vendor refused the lookup",
             ),
-            (CredentialNotFound("none"), 503, "No vendor credential"),
+            (NoCredential(), 503, "No vendor credential"),
             (RuntimeError("boom"), 503, "The lookup failed"),
         ],
     )
@@ -658,9 +658,7 @@ class TestFailures:
         assert panel.next_step == "Try again in 1 second."
 
     def test_an_unknown_credential_is_named(self):
-        panel = p.error_panel(
-            CredentialNotFound("x"), lookup=lookup(), now=NOW, requested_credential="eu"
-        )
+        panel = p.error_panel(UnknownCredential("eu"), lookup=lookup(), now=NOW)
         assert panel.message == "There is no enabled vendor credential named “eu”."
 
 

@@ -1,19 +1,18 @@
 """The lookup service: one complete audit row whatever happens, and the credential's health."""
 
-import json
-
 import pytest
 
-from devices import gwell, services
+from devices import services
+from devices.audit import AuditContext
 from devices.models import Credential, Lookup
-from devices.ratelimit import LimiterUnavailable, VendorBusy
+from devices.ratelimit import LimiterUnavailable
 from devices.sandbox import FaultPlan, data
 
 SN = data.device_by_key("online-wifi-mains").sn
 
 
 def lookup(user, value=SN):
-    return services.lookup_device(user=user, kind="sn", value=value)
+    return services.lookup_device(audit=AuditContext(user=user), kind="sn", value=value)
 
 
 def test_a_vendor_429_pauses_everyone_for_that_app(staff, credential, sandbox, monkeypatch):
@@ -84,7 +83,7 @@ def test_good_calls_do_not_rewrite_the_credential_row_each_time(staff, credentia
     credential.refresh_from_db()
     first = credential.last_ok_at
 
-    services.lookup_device(user=staff, kind="sn", value=SN, refresh=True)
+    services.lookup_device(audit=AuditContext(user=staff), kind="sn", value=SN, refresh=True)
 
     credential.refresh_from_db()
     assert credential.last_ok_at == first
@@ -96,34 +95,9 @@ def test_a_second_identical_lookup_is_served_from_the_cache_unless_refreshed(
 ):
     lookup(staff)
 
-    second = services.lookup_device(user=staff, kind="sn", value=SN, refresh=refresh)
+    second = services.lookup_device(
+        audit=AuditContext(user=staff), kind="sn", value=SN, refresh=refresh
+    )
 
     assert second.lookup.source == ("fresh" if refresh else "cached")
     assert sandbox.vendor.stats()["requests"] == (2 if refresh else 1)
-
-
-SHARED_FAILURES = [
-    gwell.SignatureExpired.from_vendor("signature validate fail:-2", request_id="r-1"),
-    gwell.VendorUnavailable.timeout(5.0),
-    gwell.VendorRefused(code=10500, vendor_message="system busy", request_id="r-2"),
-    gwell.DeviceNotFound(code=12001, lookup="sn X", vendor_message="device not exist"),
-    gwell.VendorRateLimited(retry_after=1.0, code=10029, vendor_message="too frequent"),
-    VendorBusy(1.5, "app"),
-]
-
-
-@pytest.mark.parametrize("error", SHARED_FAILURES, ids=lambda e: type(e).__name__)
-def test_a_shared_failure_arrives_as_the_same_error(error):
-    description = services.describe_error(error)
-
-    revived = services.revive_error(json.loads(json.dumps(description)))
-
-    assert type(revived) is type(error)
-    assert str(revived) == str(error)
-    assert vars(revived) == vars(error)
-
-
-def test_unknown_errors_are_not_shared_and_unknown_classes_not_revived():
-    assert services.describe_error(RuntimeError("bug")) is None
-    with pytest.raises(KeyError):
-        services.revive_error({"class": "os.system", "args": [], "state": {}})

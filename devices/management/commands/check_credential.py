@@ -1,7 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from devices.credentials import CredentialNotFound
 from devices.crypto import SecretUnavailable
-from devices.services import CredentialNotFound, credential_check, credential_get
+from devices.services import credential_check, credential_get
 
 
 class Command(BaseCommand):

@@ -1,0 +1,88 @@
+"""The audit log's writing side: who asked, and one row per lookup.
+
+`AuditContext` is built once per request (or per command) and handed to the services; the rows
+themselves are created and logged here. See the README's Architecture section for the row's life
+(created before the vendor call, completed in a `finally`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.http import HttpRequest
+
+from devices.models import Lookup
+
+log = logging.getLogger("supportdesk.lookups")
+
+
+@dataclass(frozen=True)
+class AuditContext:
+    """Who looked something up, from where, under which request, and why."""
+
+    user: AbstractBaseUser
+    client_ip: str | None = None
+    request_id: str = ""
+    reason: str = ""
+
+    @classmethod
+    def of_request(cls, request: HttpRequest, *, reason: str = "") -> AuditContext:
+        """The request's person, address and id (set by devices.middleware)."""
+        return cls(
+            user=request.user,
+            client_ip=getattr(request, "client_ip", None),
+            request_id=getattr(request, "request_id", ""),
+            reason=reason,
+        )
+
+
+def auditable(text: str, max_length: int) -> str:
+    """Text as the audit log can keep it: control characters (PostgreSQL refuses NUL) shown as
+    U+FFFD, cut to the column's length. What was typed stays recognisable."""
+    cleaned = "".join("\ufffd" if unicodedata.category(char) == "Cc" else char for char in text)
+    return cleaned[:max_length]
+
+
+def new_lookup(
+    *, audit: AuditContext, kind: str, value: str, owner_id: str = "", **fields: Any
+) -> Lookup:
+    return Lookup.objects.create(
+        user=audit.user,
+        username=audit.user.get_username(),
+        kind=kind,
+        value=auditable(value, 200),
+        owner_id=auditable(owner_id, 40),
+        client_ip=audit.client_ip,
+        reason=auditable(audit.reason, 200),
+        http_request_id=audit.request_id,
+        **fields,
+    )
+
+
+def log_lookup(lookup: Lookup) -> None:
+    """One structured JSON line per lookup (no secrets: the row holds none)."""
+    log.info(
+        json.dumps(
+            {
+                "event": "lookup",
+                "lookup_id": lookup.pk,
+                "request_id": lookup.http_request_id,
+                "user": lookup.username,
+                "kind": lookup.kind,
+                "value": lookup.value,
+                "credential": lookup.credential_name,
+                "endpoint": lookup.endpoint,
+                "outcome": lookup.outcome,
+                "vendor_code": lookup.vendor_code,
+                "vendor_request_id": lookup.request_id,
+                "source": lookup.source,
+                "duration_ms": lookup.duration_ms,
+            },
+            ensure_ascii=False,
+        )
+    )

@@ -1,0 +1,293 @@
+"""What each failure of a lookup means, in one table.
+
+Every failure the service can meet (the vendor client's errors, the limiter's, a missing
+credential, an undecryptable secret) has one row here: the audit outcome, the page's HTTP
+status, whether simultaneous identical lookups may be handed it instead of calling the vendor
+again, what it says about the credential, how a credential check reads it, and the words of
+its panel. The service, the coalescer, the presenters and the credential check all read this
+table; none of them decides by itself what a failure means.
+
+Panel texts are lazy translations with `%(name)s` placeholders filled from `panel_params`; the
+audit row keeps the English text (`audit_text`), the page shows the reader's language.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from devices import gwell
+from devices.credentials import NoCredential, UnknownCredential
+from devices.crypto import SecretUnavailable
+from devices.models import Lookup
+from devices.ratelimit import VendorBusy
+
+Outcome = Lookup.Outcome
+
+
+class CredentialSign(StrEnum):
+    """What a failure says about the credential that made the call."""
+
+    WORKS = "works"  # the vendor checked our signature and answered
+    FAILING = "failing"  # noted on the credential as its last failure
+    SILENT = "silent"  # says nothing (the call never reached the vendor)
+
+
+class CheckReading(StrEnum):
+    """How `check_credential` (and admin's "test connection") reads the failure."""
+
+    ACCEPTED = "accepted"  # the vendor accepted the signature, then answered a code
+    REJECTED = "rejected"  # the vendor refused the signature
+    UNREACHABLE = "unreachable"  # we could not find out
+
+
+@dataclass(frozen=True)
+class Failure:
+    outcome: str
+    status: int
+    title: Promise
+    message: Promise
+    next_step: Promise
+    # Simultaneous identical lookups get this failure too, instead of calling the vendor again.
+    shareable: bool = False
+    credential: CredentialSign = CredentialSign.SILENT
+    check: CheckReading = CheckReading.UNREACHABLE
+    # The page says when to try again (and sends Retry-After).
+    retry: bool = False
+
+
+TRY_AGAIN = _("Try again in a moment. If it keeps happening, tell an admin.")
+TELL_ADMIN_CREDENTIAL = _("Tell an admin: the vendor credential needs checking in the admin pages.")
+UNAVAILABLE_TITLE = _("The vendor is unavailable")
+
+# Keyed by error class, or by (class, reason) where one class covers several cases. The most
+# specific row wins: a class's own row before its parents', (class, reason) before class.
+FAILURES: dict[type[BaseException] | tuple[type[BaseException], str], Failure] = {
+    gwell.DeviceNotFound: Failure(
+        Outcome.NOT_FOUND,
+        404,
+        _("No such device"),
+        _("The vendor has no device with %(what)s."),
+        _(
+            "Check the number with the customer (the sticker under the camera, or the app's "
+            "device settings), or search by another identifier."
+        ),
+        shareable=True,
+        credential=CredentialSign.WORKS,
+        check=CheckReading.ACCEPTED,
+    ),
+    gwell.SignatureExpired: Failure(
+        Outcome.SIGNATURE_ERROR,
+        502,
+        _("The vendor refused our request as expired"),
+        _("This server's clock is more than 5 minutes off the vendor's."),
+        _("Tell an admin: the server's clock must be set right (NTP). Retrying will not help."),
+        shareable=True,
+        credential=CredentialSign.FAILING,
+        check=CheckReading.REJECTED,
+    ),
+    gwell.SignatureInvalid: Failure(
+        Outcome.SIGNATURE_ERROR,
+        502,
+        _("The vendor refused our signature"),
+        _("The credential's app key or access id does not match what the vendor holds."),
+        TELL_ADMIN_CREDENTIAL,
+        shareable=True,
+        credential=CredentialSign.FAILING,
+        check=CheckReading.REJECTED,
+    ),
+    gwell.SignatureRejected: Failure(
+        Outcome.SIGNATURE_ERROR,
+        502,
+        _("The vendor refused our signature"),
+        _("The request could not be signed or read correctly."),
+        TELL_ADMIN_CREDENTIAL,
+        shareable=True,
+        credential=CredentialSign.FAILING,
+        check=CheckReading.REJECTED,
+    ),
+    SecretUnavailable: Failure(
+        Outcome.SIGNATURE_ERROR,
+        502,
+        _("The vendor refused our signature"),
+        _("The request could not be signed or read correctly."),
+        TELL_ADMIN_CREDENTIAL,
+    ),
+    gwell.VendorRateLimited: Failure(
+        Outcome.RATE_LIMITED,
+        503,
+        _("The vendor is busy"),
+        _("The vendor refuses requests from our team as too frequent."),
+        _("Try again in a moment."),
+        shareable=True,
+        credential=CredentialSign.WORKS,
+        retry=True,
+    ),
+    VendorBusy: Failure(
+        Outcome.RATE_LIMITED,
+        503,
+        _("Too many lookups at once"),
+        _("The team's shared budget of vendor calls is in use by colleagues' lookups right now."),
+        _("Try again in a moment."),
+        shareable=True,
+        retry=True,
+    ),
+    (gwell.VendorUnavailable, "timeout"): Failure(
+        Outcome.UNAVAILABLE,
+        504,
+        _("The vendor did not answer in time"),
+        _("The vendor's server is slow or down."),
+        TRY_AGAIN,
+        shareable=True,
+        credential=CredentialSign.FAILING,
+    ),
+    (gwell.VendorUnavailable, "http_status"): Failure(
+        Outcome.UNAVAILABLE,
+        502,
+        UNAVAILABLE_TITLE,
+        _("The vendor's server answered with an error (HTTP %(status)s)."),
+        TRY_AGAIN,
+        shareable=True,
+        credential=CredentialSign.FAILING,
+    ),
+    (gwell.VendorUnavailable, "bad_response"): Failure(
+        Outcome.UNAVAILABLE,
+        502,
+        UNAVAILABLE_TITLE,
+        _("The vendor's answer could not be read."),
+        TRY_AGAIN,
+        shareable=True,
+        credential=CredentialSign.FAILING,
+    ),
+    gwell.VendorUnavailable: Failure(
+        Outcome.UNAVAILABLE,
+        502,
+        UNAVAILABLE_TITLE,
+        _("Could not reach the vendor's server."),
+        TRY_AGAIN,
+        shareable=True,
+        credential=CredentialSign.FAILING,
+    ),
+    gwell.VendorRefused: Failure(
+        Outcome.VENDOR_ERROR,
+        502,
+        _("The vendor refused the lookup"),
+        _("The vendor answered code %(code)s: %(message)s"),
+        _(
+            "Copy the details below into a ticket to the vendor, or tell an admin if the "
+            "code is new to you."
+        ),
+        shareable=True,
+        credential=CredentialSign.FAILING,
+        check=CheckReading.ACCEPTED,
+    ),
+    UnknownCredential: Failure(
+        Outcome.VENDOR_ERROR,
+        503,
+        _("No vendor credential"),
+        _("There is no enabled vendor credential named “%(name)s”."),
+        _("Search again with another region, or tell an admin."),
+    ),
+    NoCredential: Failure(
+        Outcome.VENDOR_ERROR,
+        503,
+        _("No vendor credential"),
+        _("No vendor credential is configured or enabled."),
+        _("Tell an admin: a vendor credential must be added or enabled in the admin pages."),
+    ),
+}
+
+# Anything not in the table: a bug of ours. The page says so; the server log has the traceback.
+INTERNAL = Failure(
+    Outcome.UNAVAILABLE,
+    503,
+    _("The lookup failed"),
+    _("Something went wrong inside SupportDesk; the error is in the server log."),
+    _("Try again in a moment. If it keeps happening, tell an admin the request id below."),
+)
+INTERNAL_AUDIT_TEXT = "The lookup failed inside SupportDesk; the error is in the server log."
+
+
+def failure_of(error: BaseException) -> Failure:
+    """The table's row for `error` (INTERNAL when it has none)."""
+    return _row(type(error), getattr(error, "reason", None))
+
+
+def _row(cls: type[BaseException], reason: object = None) -> Failure:
+    for parent in cls.__mro__:
+        if isinstance(reason, str) and (parent, reason) in FAILURES:
+            return FAILURES[(parent, reason)]
+        if parent in FAILURES:
+            return FAILURES[parent]
+    return INTERNAL
+
+
+def is_known(error: BaseException) -> bool:
+    return failure_of(error) is not INTERNAL
+
+
+def retry_after_of(error: BaseException) -> float | None:
+    """Seconds the error asks callers to wait, when its row carries a retry."""
+    if not failure_of(error).retry:
+        return None
+    return getattr(error, "retry_after", None)
+
+
+def audit_text(error: BaseException) -> str:
+    """The English text the audit row keeps: the error's own message, or INTERNAL's."""
+    return str(error) if is_known(error) else INTERNAL_AUDIT_TEXT
+
+
+def panel_params(error: BaseException, *, what: str) -> dict[str, Any]:
+    """The values a row's message may name: `what` was looked up, and the error's details."""
+    return {
+        "what": what,
+        "code": getattr(error, "code", None),
+        "message": getattr(error, "vendor_message", None) or _("no message"),
+        "status": getattr(error, "status", None),
+        "name": getattr(error, "name", ""),
+    }
+
+
+def in_english(text: Promise | str) -> str:
+    with translation.override("en"):
+        return str(text)
+
+
+# Failures travel to the waiters of other processes through the lookup store as a plain dict
+# (class name, args, attributes), never as a pickle: whoever can write the store must not be able
+# to run code here. Only the classes of shareable rows (and their subclasses) are revived.
+def _subclasses(cls: type) -> set[type]:
+    found = {cls}
+    for sub in cls.__subclasses__():
+        found |= _subclasses(sub)
+    return found
+
+
+_SHAREABLE = {
+    cls.__name__: cls
+    for key in FAILURES
+    for cls in _subclasses(key[0] if isinstance(key, tuple) else key)
+    if _row(cls).shareable
+}
+
+
+def describe(error: BaseException) -> dict | None:
+    """A shareable failure as a JSON-able dict; None for one that must not be shared."""
+    if _SHAREABLE.get(type(error).__name__) is not type(error):
+        return None
+    return {"class": type(error).__name__, "args": list(error.args), "state": dict(vars(error))}
+
+
+def revive(description: dict) -> BaseException:
+    """The exception `describe` described (KeyError for a class that is not shareable)."""
+    cls = _SHAREABLE[description["class"]]
+    error = cls.__new__(cls)
+    error.args = tuple(description["args"])
+    error.__dict__.update(description["state"])
+    return error

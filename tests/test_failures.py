@@ -1,0 +1,115 @@
+"""The failure table: every failure has one row, and shared failures travel as plain dicts."""
+
+import json
+
+import pytest
+from django.utils import translation
+
+from devices import failures, gwell
+from devices.credentials import NoCredential, UnknownCredential
+from devices.crypto import SecretUnavailable
+from devices.models import Lookup
+from devices.ratelimit import LimiterUnavailable, VendorBusy
+
+SHARED_FAILURES = [
+    gwell.SignatureExpired.from_vendor("signature validate fail:-2", request_id="r-1"),
+    gwell.VendorUnavailable.timeout(5.0),
+    gwell.VendorRefused(code=10500, vendor_message="system busy", request_id="r-2"),
+    gwell.DeviceNotFound(code=12001, lookup="sn X", vendor_message="device not exist"),
+    gwell.VendorRateLimited(retry_after=1.0, code=10029, vendor_message="too frequent"),
+    VendorBusy(1.5, "app"),
+]
+
+
+@pytest.mark.parametrize("error", SHARED_FAILURES, ids=lambda e: type(e).__name__)
+def test_a_shared_failure_arrives_as_the_same_error(error):
+    description = failures.describe(error)
+
+    revived = failures.revive(json.loads(json.dumps(description)))
+
+    assert type(revived) is type(error)
+    assert str(revived) == str(error)
+    assert vars(revived) == vars(error)
+
+
+def test_unknown_errors_are_not_shared_and_unknown_classes_not_revived():
+    assert failures.describe(RuntimeError("bug")) is None
+    with pytest.raises(KeyError):
+        failures.revive({"class": "os.system", "args": [], "state": {}})
+
+
+EVERY_FAILURE = [
+    gwell.DeviceNotFound(code=12001, lookup="sn X"),
+    gwell.SignatureExpired(),
+    gwell.SignatureInvalid(),
+    gwell.BodyUnreadable(),
+    gwell.SignatureRejected(),
+    gwell.VendorRateLimited(retry_after=2.0),
+    gwell.VendorUnavailable.timeout(5.0),
+    gwell.VendorUnavailable.http_status(500),
+    gwell.VendorUnavailable.not_json(),
+    gwell.VendorUnavailable.connection("connection refused"),
+    gwell.VendorRefused(code=10500, vendor_message="system busy"),
+    VendorBusy(1.5, "app"),
+    LimiterUnavailable(5.0, "app"),
+    SecretUnavailable("cannot decrypt"),
+    NoCredential(),
+    UnknownCredential("eu"),
+]
+
+
+@pytest.mark.parametrize("error", EVERY_FAILURE, ids=lambda e: type(e).__name__)
+def test_every_known_failure_has_its_own_row_with_a_status_that_is_not_500(error):
+    failure = failures.failure_of(error)
+
+    assert failure is not failures.INTERNAL
+    assert failure.status in {404, 502, 503, 504}
+    assert failure.outcome in Lookup.Outcome.values
+
+
+def test_a_bug_of_ours_falls_to_the_internal_row_and_its_audit_text():
+    assert failures.failure_of(KeyError("x")) is failures.INTERNAL
+    assert failures.audit_text(KeyError("secret detail")) == failures.INTERNAL_AUDIT_TEXT
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        (gwell.VendorUnavailable.timeout(5.0), 504),
+        (gwell.VendorUnavailable.http_status(500), 502),
+    ],
+)
+def test_a_reason_row_wins_over_its_class_row(error, status):
+    assert failures.failure_of(error).status == status
+
+
+def test_a_subclass_without_a_row_of_its_own_takes_its_parents():
+    assert failures.failure_of(gwell.BodyUnreadable()) is failures.FAILURES[gwell.SignatureRejected]
+
+
+@pytest.mark.parametrize("error", EVERY_FAILURE, ids=lambda e: type(e).__name__)
+def test_the_audit_keeps_english_whatever_the_readers_language(error):
+    with translation.override("zh-hans"):
+        text = failures.audit_text(error)
+
+    assert text == str(error)
+    assert text.isascii()
+
+
+@pytest.mark.parametrize("key", list(failures.FAILURES), ids=str)
+def test_every_panel_text_reads_in_chinese(key):
+    failure = failures.FAILURES[key]
+    with translation.override("zh-hans"):
+        texts = [str(failure.title), str(failure.message), str(failure.next_step)]
+
+    for text in texts:
+        assert not text.isascii(), text
+
+
+@pytest.mark.parametrize(
+    "error",
+    [SecretUnavailable("x"), NoCredential(), UnknownCredential("eu"), KeyError("x")],
+    ids=lambda e: type(e).__name__,
+)
+def test_failures_that_belong_to_one_lookup_are_not_shared(error):
+    assert failures.describe(error) is None
