@@ -1,4 +1,4 @@
-"""Client for the vendor's after-sales (oss) OpenAPI. No Django in here, on purpose."""
+"""Client for the vendor's after-sales (oss) OpenAPI (docs/vendor-api.md). No Django, on purpose."""
 
 from .client import AppCredentials, VendorClient, shared_session
 from .errors import (

@@ -1,14 +1,7 @@
-"""The vendor's after-sales (oss) OpenAPI, in three thin layers.
+"""The vendor's after-sales (oss) OpenAPI: the raw request, the envelope, one method per endpoint.
 
-1. `request()` sends exact bytes with a timeout and turns every network failure into a
-   `VendorUnavailable` with a readable reason.
-2. `post_envelope()` decides which HTTP statuses count as an answer and decodes the JSON envelope.
-   Nothing is retried anywhere: a retry needs a fresh nonce and a fresh rate-limit token, so it is
-   the caller's decision.
-3. `VendorClient`, one method per endpoint, builds and signs the body and returns typed results
-   or raises a domain exception.
-
-Reference: /work/shared/vendor-api/oss-api.zh.md, notes.md and signing.md.
+Nothing is retried: a retry needs a fresh nonce and a fresh rate-limit slot, so it is the
+caller's decision. The calls, fields and codes: docs/vendor-api.md.
 """
 
 import email.utils
@@ -312,8 +305,7 @@ class VendorClient:
     def device_info(self, *, sn: str = "", dev_id: str = "", owner_id: str = "-1") -> DeviceReport:
         """Device, cloud storage plan and SIM plan of one device, by sn or by devId.
 
-        oss-api.zh.md 1.1 (设备信息查询), POST /openapi/custCloud/oss/devInfo. Code 0 with no
-        deviceInfo raises DeviceNotFound.
+        docs/vendor-api.md#device-info. Code 0 with no deviceInfo raises DeviceNotFound.
         """
         if bool(sn) == bool(dev_id):
             raise ValueError("Give exactly one of sn and dev_id")
@@ -345,7 +337,7 @@ class VendorClient:
     def device_list(self, *, user_id: str) -> DeviceList:
         """The devices of one vendor-cloud user (owned and shared with them).
 
-        oss-api.zh.md 1.2 (设备列表接口), POST /openapi/custCloud/oss/devList.
+        docs/vendor-api.md#device-list.
         """
         if not user_id:
             raise ValueError("user_id is required")

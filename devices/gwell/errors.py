@@ -3,7 +3,8 @@
 Every exception carries `code`, `vendor_message` and `request_id` (what the vendor's support asks
 for when a call is escalated). Messages are English; the presentation layer picks the translated
 text from the exception's type and attributes. No message ever contains appToken or appKey: the
-client redacts them from anything the vendor echoes back.
+client redacts them from anything the vendor echoes back. The vendor's codes:
+docs/vendor-api.md#error-codes.
 """
 
 import re
@@ -84,7 +85,10 @@ def _restore(cls: type[VendorError], args: tuple, state: dict) -> VendorError:
 
 
 class SignatureRejected(VendorError):
-    """Code 10007: the vendor refused the signature. `reason` is the -1/-2/-3 it gave, if any."""
+    """Code 10007: the vendor refused the signature. `reason` is the -1/-2/-3 it gave, if any.
+
+    docs/vendor-api.md#signature-failures
+    """
 
     def __init__(
         self,

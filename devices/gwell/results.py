@@ -1,10 +1,7 @@
-"""Typed results of the vendor's oss endpoints, parsed tolerantly.
+"""Typed results of devInfo and devList, parsed tolerantly.
 
-The vendor's examples disagree with its tables (see /work/shared/vendor-api/notes.md), so:
-a block may be an object or a string holding JSON; a missing field is None, never a crash; a
-value that cannot be read is None (the raw envelope still has it); numeric strings become ints;
-unknown enum values stay as their number; unknown fields land in `extra`; 64-bit ids are exact
-decimal strings and never pass through a float. A time of 0 ("never / not set") stays 0.
+The vendor's examples disagree with its tables; what is tolerated, and how, is in
+docs/vendor-api.md#quirks.
 """
 
 import json
@@ -214,7 +211,7 @@ _FOUR_CARD_FIELDS: dict[str, tuple[str, Converter]] = {
 
 @dataclass(frozen=True)
 class DeviceInfo:
-    """`data.deviceInfo` of devInfo (oss-api.zh.md 1.1.3)."""
+    """`data.deviceInfo` of devInfo (docs/vendor-api.md#deviceinfo)."""
 
     device_id: str | None = None
     owner_id: str | None = None  # "0": not bound to anyone
@@ -246,7 +243,7 @@ class DeviceInfo:
 
 @dataclass(frozen=True)
 class StoragePlan:
-    """`data.storageInfo` of devInfo: the cloud storage plan."""
+    """`data.storageInfo` of devInfo: the cloud storage plan (docs/vendor-api.md#storageinfo)."""
 
     order_id: str | None = None
     pkg_type: int | None = None  # 0 continuous, 1 event; others kept as the raw number
@@ -267,7 +264,7 @@ class StoragePlan:
 
 @dataclass(frozen=True)
 class SimPlan:
-    """`data.flowInfo` of devInfo: the SIM data plan."""
+    """`data.flowInfo` of devInfo: the SIM data plan (docs/vendor-api.md#flowinfo)."""
 
     sim_id: str | None = None
     order_id: str | None = None
@@ -299,7 +296,7 @@ class DeviceReport:
 
 @dataclass(frozen=True)
 class DeviceListEntry:
-    """One item of devList's `data.deviceList` (oss-api.zh.md 1.2.3)."""
+    """One item of devList's `data.deviceList` (docs/vendor-api.md#device-list)."""
 
     dev_id: str
     relation: int | None = None  # 1 owner, 2 guest

@@ -1,4 +1,4 @@
-"""Request signing for the vendor OpenAPI (see /work/shared/vendor-api/signing.md).
+"""Request signing for the vendor OpenAPI (docs/vendor-api.md#signing).
 
 Pure functions: no I/O except the clock and the random nonce in `signed_headers`, and only
 when the caller does not supply them.

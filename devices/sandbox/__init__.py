@@ -1,7 +1,8 @@
 """A fake of the vendor's after-sales OpenAPI (same wire protocol) for the demo, dev and tests.
 
 Stdlib only and no Django: it verifies signatures with its own code, enforces the 10/s limit,
-serves a deterministic data set (data.py) and injects faults on demand.
+serves a deterministic data set (data.py) and injects faults on demand. Where it goes beyond
+what the vendor documents: docs/vendor-api.md#sandbox.
 """
 
 from .faults import FAULT_MODES, FaultPlan, parse_fault_spec

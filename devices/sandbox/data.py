@@ -1,10 +1,9 @@
-"""The sandbox's devices and users: a fixed, deterministic set covering every case in notes.md.
+"""The sandbox's devices and users: a fixed set with a case for every quirk of the vendor's
+answers (docs/vendor-api.md#quirks).
 
 Times are offsets from "now", turned into Unix seconds when a request is answered, so a plan
-that "expires in 3 days" still does next month. Same `now`, same data.
-
-Identifiers are Python ints and go to the wire through `json`, which writes ints exactly: a user
-id near -2^63 or a 13-digit device id never passes through a float here.
+that "expires in 3 days" still does next month. Identifiers are Python ints: `json` writes them
+exactly (docs/vendor-api.md#identifiers).
 """
 
 import json

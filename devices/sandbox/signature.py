@@ -1,8 +1,7 @@
-"""The sandbox's own check of the vendor's request signature (shared/vendor-api/signing.md).
+"""The sandbox's own check of the vendor's request signature (docs/vendor-api.md#signing).
 
-Written independently of the project's client signer (devices/gwell) on purpose: if both were
-the same code, a mistake in it would sign and verify wrongly in agreement and every test would
-still pass. The known-answer vectors in signing.md anchor this one.
+Written independently of the client's signer (devices/gwell) on purpose: shared code would sign
+and verify a mistake in agreement. docs/vendor-api.md#known-answer-vectors pins both.
 """
 
 import base64

@@ -85,7 +85,7 @@ class RecordingSession(requests.Session):
         return super().send(request, **kwargs)
 
 
-# The vendor's own examples (oss-api.zh.md 1.1.4 and 1.2.4).
+# The vendor's own examples (docs/vendor-api.md#device-info, docs/vendor-api.md#device-list).
 
 
 def test_the_example_carries_the_owner_id_as_a_bare_64_bit_integer():
@@ -179,7 +179,7 @@ def test_it_parses_the_vendors_devlist_example(rsps, client):
     assert result.raw == loads(data_text("devlist_example.json"))
 
 
-# Tolerance (notes.md, "Where the examples disagree with the tables").
+# Tolerance (docs/vendor-api.md#quirks).
 
 
 def test_it_reads_blocks_sent_as_strings_holding_json(rsps, client):

@@ -10,7 +10,7 @@ from devices.gwell.signing import (
     string_to_sign,
 )
 
-# Known-answer vectors from /work/shared/vendor-api/signing.md.
+# docs/vendor-api.md#known-answer-vectors
 VECTOR_1 = {
     "secret": "Gu5t9xGARNpq86cd98joQYCN3EXAMPLE",
     "host": "openapi.example.com",

@@ -1,4 +1,4 @@
-"""The data set: every case of notes.md present, identifiers well formed, answers deterministic."""
+"""The data set: every quirk present, identifiers well formed, answers deterministic."""
 
 import json
 import re
@@ -63,7 +63,8 @@ def _guest_of_someone(view: View) -> bool:
     )
 
 
-# Each case of notes.md (and of the brief) and how to recognise it in what the wire carries.
+# Each case (docs/vendor-api.md#quirks and the states a page must show) and how to recognise it
+# in what the wire carries.
 CHECKLIST: dict[str, Callable[[View], bool]] = {
     "online": lambda v: v.info.get("online") == 1,
     "offline for hours": lambda v: (

@@ -1,4 +1,7 @@
-"""Signature checks: the vectors of signing.md, and each refusal in the vendor's order."""
+"""Signature checks: the known-answer vectors, and each refusal in the sandbox's order.
+
+See docs/vendor-api.md#known-answer-vectors and docs/vendor-api.md#sandbox.
+"""
 
 import pytest
 import requests

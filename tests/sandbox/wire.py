@@ -1,8 +1,8 @@
 """The tests' own signer and caller for the sandbox.
 
-Deliberately a third implementation of signing.md: it imports neither the project's client
-signer (devices/gwell) nor the sandbox's verifier, so a mistake shared by either of those and
-this one would have to be made three times. The known-answer vectors pin all of them.
+Deliberately a third implementation of docs/vendor-api.md#signing: it imports neither the
+client's signer (devices/gwell) nor the sandbox's verifier, so a mistake shared by either of those
+and this one would have to be made three times. The known-answer vectors pin all of them.
 """
 
 import base64
