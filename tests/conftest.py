@@ -1,4 +1,5 @@
-"""Fixtures shared by the suite: the three kinds of people, the sandbox vendor, a credential.
+"""Fixtures shared by the suite: the kinds of people, the sandbox vendor, a credential, and a
+client signed in as support staff. Plain helpers for the view tests are in tests/helpers.py.
 
 The sandbox is a real HTTP server on a free port; the client reaches it over a socket, signed.
 """
@@ -65,6 +66,12 @@ def outsider(db) -> User:
     return User.objects.create_user("outsider", "outsider@example.com", PASSWORD)
 
 
+@pytest.fixture
+def superuser(db) -> User:
+    """The only kind of person who manages credentials."""
+    return User.objects.create_superuser("root", "root@example.com", PASSWORD)
+
+
 @pytest.fixture(scope="session")
 def sandbox_app() -> SandboxApp:
     return SandboxApp(
@@ -98,3 +105,10 @@ def credential(db, sandbox, sandbox_app) -> Credential:
         app_key=sandbox_app.app_key,
         is_default=True,
     )
+
+
+@pytest.fixture
+def staff_client(client, staff, credential):
+    """The test client signed in as support staff, with the sandbox as the default credential."""
+    client.force_login(staff)
+    return client

@@ -29,23 +29,17 @@ FAULTS = [
 ]
 
 
-@pytest.fixture
-def signed_in(client, staff, credential):
-    client.force_login(staff)
-    return client
-
-
 def device_url() -> str:
     return reverse("device_by_sn", args=[DEVICE.sn])
 
 
 @pytest.mark.parametrize(("plan", "status", "outcome", "words"), FAULTS, ids=lambda v: str(v)[:30])
 def test_each_fault_gets_a_clear_page_fast_and_one_audit_row(
-    signed_in, sandbox, plan, status, outcome, words
+    staff_client, sandbox, plan, status, outcome, words
 ):
     sandbox.vendor.set_faults(plan)
     started = time.monotonic()
-    response = signed_in.get(device_url(), HTTP_ACCEPT_LANGUAGE="en")
+    response = staff_client.get(device_url(), HTTP_ACCEPT_LANGUAGE="en")
     elapsed = time.monotonic() - started
 
     assert elapsed < TIMEOUT + 1
@@ -58,14 +52,14 @@ def test_each_fault_gets_a_clear_page_fast_and_one_audit_row(
 
 
 @pytest.mark.parametrize("plan", [f[0] for f in FAULTS], ids=lambda v: v.mode)
-def test_lookups_work_again_once_the_vendor_recovers(signed_in, sandbox, plan):
+def test_lookups_work_again_once_the_vendor_recovers(staff_client, sandbox, plan):
     sandbox.vendor.set_faults(plan)
-    assert signed_in.get(device_url()).status_code != 200
+    assert staff_client.get(device_url()).status_code != 200
     sandbox.vendor.set_faults(None)
     # An HTTP 429 pauses everyone for its Retry-After (1 s): wait that out, as a person would.
     time.sleep(1.1 if plan.mode == "http429" else 0)
 
-    response = signed_in.get(device_url() + "?refresh=1")
+    response = staff_client.get(device_url() + "?refresh=1")
 
     assert response.status_code == 200
     assert list(Lookup.objects.values_list("outcome", flat=True)) == ["ok", plan_outcome(plan)]
@@ -75,20 +69,20 @@ def plan_outcome(plan: FaultPlan) -> str:
     return next(outcome for p, _, outcome, _ in FAULTS if p == plan)
 
 
-def test_failures_are_not_cached_as_data(signed_in, sandbox):
+def test_failures_are_not_cached_as_data(staff_client, sandbox):
     sandbox.vendor.set_faults(FaultPlan("http500", count=1))
-    assert signed_in.get(device_url()).status_code == 502
+    assert staff_client.get(device_url()).status_code == 502
 
-    response = signed_in.get(device_url())
+    response = staff_client.get(device_url())
 
     assert response.status_code == 200
     assert Lookup.objects.order_by("id").last().source == "fresh"
 
 
-def test_a_wrong_app_key_is_a_signature_error_that_tells_to_call_an_admin(signed_in, credential):
+def test_a_wrong_app_key_is_a_signature_error_that_tells_to_call_an_admin(staff_client, credential):
     Credential.objects.filter(pk=credential.pk).update(app_key="not-the-key")
 
-    response = signed_in.get(device_url(), HTTP_ACCEPT_LANGUAGE="en")
+    response = staff_client.get(device_url(), HTTP_ACCEPT_LANGUAGE="en")
 
     assert response.status_code == 502
     assert "admin" in response.text.lower()
@@ -96,21 +90,21 @@ def test_a_wrong_app_key_is_a_signature_error_that_tells_to_call_an_admin(signed
     assert (row.outcome, row.vendor_code) == ("signature_error", 10007)
 
 
-def test_a_server_clock_far_off_is_a_signature_expired_error(signed_in, sandbox, monkeypatch):
+def test_a_server_clock_far_off_is_a_signature_expired_error(staff_client, sandbox, monkeypatch):
     # Our clock an hour behind the vendor's is the same as the vendor's an hour ahead of ours.
     monkeypatch.setattr(sandbox.vendor, "_clock", lambda: time.time() + 3600)
 
-    response = signed_in.get(device_url(), HTTP_ACCEPT_LANGUAGE="en")
+    response = staff_client.get(device_url(), HTTP_ACCEPT_LANGUAGE="en")
 
     assert response.status_code == 502
     assert "clock" in response.text.lower()
     assert Lookup.objects.get().outcome == "signature_error"
 
 
-def test_a_vendor_that_is_down_is_unavailable_and_nothing_is_lost(signed_in, credential):
+def test_a_vendor_that_is_down_is_unavailable_and_nothing_is_lost(staff_client, credential):
     Credential.objects.filter(pk=credential.pk).update(base_url="http://127.0.0.1:9")
 
-    response = signed_in.get(device_url(), HTTP_ACCEPT_LANGUAGE="en")
+    response = staff_client.get(device_url(), HTTP_ACCEPT_LANGUAGE="en")
 
     assert response.status_code == 502
     assert Lookup.objects.get().outcome == "unavailable"

@@ -5,7 +5,7 @@ import pytest
 
 from devices.models import Lookup
 from devices.sandbox.data import FAMILY
-from tests.test_views_helpers import id_url, sn_url, vendor_requests
+from tests.helpers import id_url, sn_url, vendor_requests
 
 pytestmark = pytest.mark.django_db
 

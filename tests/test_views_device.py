@@ -1,6 +1,5 @@
 """The device page, against the sandbox vendor over a real socket, in every state it can show."""
 
-import html
 import re
 from datetime import timedelta
 
@@ -9,34 +8,16 @@ from django.utils import timezone
 
 from devices.models import Lookup
 from devices.sandbox.data import DOORBELLS, FAMILY, device_by_key
-from tests.test_views_helpers import id_url, sn_url, vendor_requests
+from tests.helpers import id_url, page_text, sn_url, vendor_requests, verdict_text
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff_client(client, staff, credential):
-    client.force_login(staff)
-    return client
-
-
-def verdict(response) -> str:
-    match = re.search(r'<p class="verdict-text">(.*?)</p>', response.content.decode(), re.S)
-    assert match, "no verdict on the page"
-    return match.group(1).strip()
-
-
-def page_text(response) -> str:
-    """The page's words without tags, one space between them."""
-    text = re.sub(r"<[^>]+>", " ", response.content.decode())
-    return " ".join(html.unescape(text).split())
 
 
 class TestStates:
     def test_an_online_camera_with_an_active_plan_says_nothing_is_wrong(self, staff_client):
         response = staff_client.get(sn_url("online-wifi-mains"))
         assert response.status_code == 200
-        assert verdict(response) == "Online; nothing looks wrong"
+        assert verdict_text(response) == "Online; nothing looks wrong"
         text = page_text(response)
         assert "Online for 3 days" in text
         assert "Continuous recording" in text
@@ -60,17 +41,17 @@ class TestStates:
 
     def test_a_camera_offline_for_hours_says_for_how_long(self, staff_client):
         response = staff_client.get(sn_url("offline-hours"))
-        assert verdict(response) == "Offline for 5 hours"
+        assert verdict_text(response) == "Offline for 5 hours"
         assert "Offline for 5 hours since" in page_text(response)
 
     def test_a_camera_offline_for_days_with_an_expired_plan_says_both(self, staff_client):
         response = staff_client.get(sn_url("offline-days"))
-        assert verdict(response) == "Offline for 4 days; its cloud storage expired 40 days ago"
+        assert verdict_text(response) == "Offline for 4 days; its cloud storage expired 40 days ago"
         assert 'class="verdict verdict-bad"' in response.content.decode()
 
     def test_a_camera_silent_for_months_shows_not_reported_for_live_values(self, staff_client):
         response = staff_client.get(sn_url("offline-months"))
-        assert verdict(response) == (
+        assert verdict_text(response) == (
             "No online status reported (usual after months offline); "
             "its cloud storage expired 150 days ago"
         )
@@ -80,7 +61,7 @@ class TestStates:
 
     def test_an_unbound_camera_says_so_and_links_to_no_owner(self, staff_client):
         response = staff_client.get(sn_url("unbound"))
-        assert verdict(response) == "Not bound to any account; offline for 2 days"
+        assert verdict_text(response) == "Not bound to any account; offline for 2 days"
         text = page_text(response)
         assert "Owner Not bound" in text
         assert "Bound since never bound" in text
@@ -88,13 +69,13 @@ class TestStates:
 
     def test_a_camera_on_a_low_battery_says_so(self, staff_client):
         response = staff_client.get(sn_url("online-battery-low"))
-        assert verdict(response) == "Online; running on battery at 8%"
+        assert verdict_text(response) == "Online; running on battery at 8%"
         assert "Battery 8% Low battery" in page_text(response)
         assert 'class="verdict verdict-warn"' in response.content.decode()
 
     def test_a_weak_signal_is_called_weak(self, staff_client):
         response = staff_client.get(sn_url("wifi-weak-signal"))
-        assert verdict(response) == "Online; weak signal"
+        assert verdict_text(response) == "Online; weak signal"
         assert "Signal quality 18, RSSI -82 dBm Weak signal" in page_text(response)
 
     @pytest.mark.parametrize(
@@ -120,12 +101,12 @@ class TestStates:
 
     def test_a_plan_ending_in_three_days_is_a_warning(self, staff_client):
         response = staff_client.get(sn_url("storage-expiring-soon"))
-        assert verdict(response) == "Online; its cloud storage expires in 3 days"
+        assert verdict_text(response) == "Online; its cloud storage expires in 3 days"
         assert 'class="note note-warn">Expires in 3 days<' in response.content.decode()
 
     def test_an_expired_plan_says_how_long_ago(self, staff_client):
         response = staff_client.get(sn_url("storage-expired"))
-        assert verdict(response) == "Online; its cloud storage expired 12 days ago"
+        assert verdict_text(response) == "Online; its cloud storage expired 12 days ago"
         assert 'class="badge badge-bad">Expired<' in response.content.decode()
 
     @pytest.mark.parametrize(
@@ -138,7 +119,7 @@ class TestStates:
         text = page_text(response)
         assert "No cloud storage plan" in text
         assert "No SIM plan:" in text
-        assert "expire" not in verdict(response)
+        assert "expire" not in verdict_text(response)
 
     def test_an_unknown_plan_type_shows_its_number_not_a_label(self, staff_client):
         text = page_text(staff_client.get(sn_url("storage-pkgtype-unknown")))
@@ -157,24 +138,24 @@ class TestStates:
 
     def test_a_sim_plan_ending_within_a_week_is_in_the_verdict(self, staff_client):
         response = staff_client.get(sn_url("sim-expiring-soon"))
-        assert verdict(response) == "Online; its 4G data plan expires in 5 days"
+        assert verdict_text(response) == "Online; its 4G data plan expires in 5 days"
 
     def test_an_expired_sim_plan_explains_an_offline_camera(self, staff_client):
         response = staff_client.get(sn_url("sim-expired"))
-        assert verdict(response) == "Offline for 20 days; its 4G data plan expired 20 days ago"
+        assert verdict_text(response) == "Offline for 20 days; its 4G data plan expired 20 days ago"
 
     def test_a_permanent_sim_plan_reads_permanent(self, staff_client):
         response = staff_client.get(sn_url("sim-permanent"))
         assert "Expires Permanent" in page_text(response)
         assert "2095" not in page_text(response).split("Raw answer")[0]
-        assert verdict(response) == "Online; nothing looks wrong"
+        assert verdict_text(response) == "Online; nothing looks wrong"
 
     def test_blocks_sent_as_json_strings_read_the_same(self, staff_client):
         response = staff_client.get(sn_url("json-string-blocks-4g"))
         assert response.status_code == 200
         text = page_text(response)
         assert "Carrier 中国电信" in text
-        assert verdict(response) == (
+        assert verdict_text(response) == (
             "Online; running on battery at 45%; its cloud storage expired 30 days ago"
         )
 
@@ -259,7 +240,7 @@ class TestLanguage:
         response = client.get(sn_url("sim-expired"), HTTP_ACCEPT_LANGUAGE="zh-CN,zh;q=0.9")
         content = response.content.decode()
         assert '<html lang="zh-hans">' in content
-        assert "离线" in verdict(response)
+        assert "离线" in verdict_text(response)
         assert "我的查询" in content
 
     def test_every_page_has_the_language_switch(self, staff_client):

@@ -4,7 +4,6 @@ The sandbox misbehaves on request (its runtime fault injection); nothing is mock
 view and the vendor's socket.
 """
 
-import html
 import re
 import time
 
@@ -13,20 +12,9 @@ import pytest
 from devices import services
 from devices.models import Credential, Lookup
 from devices.ratelimit import get_limiter
-from tests.test_views_helpers import inject, sn_url, vendor_requests
+from tests.helpers import inject, page_text, sn_url, vendor_requests
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff_client(client, staff, credential):
-    client.force_login(staff)
-    return client
-
-
-def page_text(response) -> str:
-    text = re.sub(r"<[^>]+>", " ", response.content.decode())
-    return " ".join(html.unescape(text).split())
 
 
 def only_row() -> Lookup:

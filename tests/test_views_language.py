@@ -7,7 +7,7 @@ import polib
 import pytest
 
 from devices.sandbox.data import FAMILY
-from tests.test_views_helpers import sn_url
+from tests.helpers import sn_url
 
 PO_FILE = Path(__file__).resolve().parents[1] / "devices/locale/zh_Hans/LC_MESSAGES/django.po"
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|%%")
@@ -35,10 +35,9 @@ def test_every_translation_keeps_its_placeholders(catalogue):
 @pytest.mark.django_db
 class TestPages:
     @pytest.fixture
-    def chinese_client(self, client, staff, credential):
-        client.force_login(staff)
-        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-CN,zh;q=0.9,en;q=0.5"
-        return client
+    def chinese_client(self, staff_client):
+        staff_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-CN,zh;q=0.9,en;q=0.5"
+        return staff_client
 
     def test_the_search_page(self, chinese_client):
         content = chinese_client.get("/").content.decode()

@@ -4,17 +4,11 @@ import pytest
 
 from devices.models import Credential, Lookup
 from devices.sandbox.data import FAMILY, device_by_key
-from tests.test_views_helpers import vendor_requests
+from tests.helpers import vendor_requests
 
 pytestmark = pytest.mark.django_db
 
 USER_ID = str(FAMILY)
-
-
-@pytest.fixture
-def staff_client(client, staff, credential):
-    client.force_login(staff)
-    return client
 
 
 def test_the_search_page_has_the_box_the_kinds_and_the_optional_fields(staff_client):

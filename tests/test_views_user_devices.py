@@ -1,39 +1,27 @@
 """A user's devices: every device owned or shared, problems first, plans at a glance."""
 
-import html
 import re
 
 import pytest
 
 from devices.models import Lookup
 from devices.sandbox.data import FAMILY, FARM, LAPSED, NO_DEVICES, RELATIVE, device_by_key
-from tests.test_views_helpers import inject, vendor_requests
+from tests.helpers import inject, vendor_requests, verdict_text, words
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff_client(client, staff, credential):
-    client.force_login(staff)
-    return client
 
 
 def rows(response) -> list[str]:
     """Each table row's words, in page order."""
     body = response.content.decode().split("<tbody>")[1].split("</tbody>")[0]
     found = re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)
-    return [" ".join(html.unescape(re.sub(r"<[^>]+>", " ", row)).split()) for row in found]
-
-
-def summary(response) -> str:
-    match = re.search(r'<p class="verdict-text">(.*?)</p>', response.content.decode(), re.S)
-    return match.group(1).strip()
+    return [words(row) for row in found]
 
 
 def test_every_device_of_the_account_is_listed_with_a_link_to_its_page(staff_client):
     response = staff_client.get(f"/users/{FAMILY}/devices/")
     assert response.status_code == 200
-    assert summary(response) == "5 devices, all owned by this user; 1 needs attention"
+    assert verdict_text(response) == "5 devices, all owned by this user; 1 needs attention"
     content = response.content.decode()
     dev_id = device_by_key("online-wifi-mains").dev_id
     assert f'href="/devices/id/{dev_id}/?access_id={FAMILY}&amp;credential=sandbox"' in content
@@ -55,7 +43,7 @@ def test_expired_plans_come_before_expiring_ones(staff_client):
 
 def test_a_guest_sees_the_devices_shared_with_them(staff_client):
     response = staff_client.get(f"/users/{RELATIVE}/devices/")
-    assert summary(response) == "2 devices, all shared with this user by their owners"
+    assert verdict_text(response) == "2 devices, all shared with this user by their owners"
     assert all("Guest" in row for row in rows(response))
 
 
@@ -84,7 +72,7 @@ def test_a_permanent_sim_plan_reads_permanent(staff_client):
 def test_an_account_without_devices_says_so(staff_client):
     response = staff_client.get(f"/users/{NO_DEVICES}/devices/")
     assert response.status_code == 200
-    assert summary(response) == "No device on this account."
+    assert verdict_text(response) == "No device on this account."
     assert "<table" not in response.content.decode()
 
 
