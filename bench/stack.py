@@ -90,6 +90,7 @@ class Stack:
             "SECURE_SSL_REDIRECT": "0",
             "SESSION_COOKIE_SECURE": "0",
             "CSRF_COOKIE_SECURE": "0",
+            "VENDOR_ALLOW_INSECURE_URLS": "1",  # the sandbox is plain http on 127.0.0.1
             "VAR_DIR": str(self.workdir / "var"),
             "STATIC_ROOT": str(self.workdir / "static"),
             "DATABASE_URL": self.database_url or f"sqlite:///{self.workdir / 'db.sqlite3'}",

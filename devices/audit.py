@@ -41,11 +41,28 @@ class AuditContext:
         )
 
 
+# The range of the audit log's integer columns (PostgreSQL's integer).
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+
+
 def auditable(text: str, max_length: int) -> str:
-    """Text as the audit log can keep it: control characters (PostgreSQL refuses NUL) shown as
-    U+FFFD, cut to the column's length. What was typed stays recognisable."""
-    cleaned = "".join("\ufffd" if unicodedata.category(char) == "Cc" else char for char in text)
+    """Text as the audit log can keep it: control characters (PostgreSQL refuses NUL; a newline
+    could forge a line wherever it is printed) shown as U+FFFD, format characters (bidi
+    overrides, zero-width spaces) dropped, cut to the column's length. What was typed stays
+    recognisable."""
+    cleaned = "".join(_auditable_char(char) for char in text)
     return cleaned[:max_length]
+
+
+def _auditable_char(char: str) -> str:
+    category = unicodedata.category(char)
+    if category == "Cc":
+        return "\ufffd"
+    return "" if category == "Cf" else char
+
+
+def fits_int32(number: int | None) -> bool:
+    return number is None or INT32_MIN <= number <= INT32_MAX
 
 
 def new_lookup(

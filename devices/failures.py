@@ -22,7 +22,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from devices import gwell
-from devices.credentials import NoCredential, UnknownCredential
+from devices.credentials import InsecureVendorURL, NoCredential, UnknownCredential
 from devices.crypto import SecretUnavailable
 from devices.models import Lookup
 from devices.ratelimit import VendorBusy
@@ -192,6 +192,17 @@ FAILURES: dict[type[BaseException] | tuple[type[BaseException], str], Failure] =
         _("No vendor credential"),
         _("There is no enabled vendor credential named “%(name)s”."),
         _("Search again with another region, or tell an admin."),
+    ),
+    InsecureVendorURL: Failure(
+        Outcome.VENDOR_ERROR,
+        503,
+        _("The vendor credential's address is refused"),
+        _(
+            "The credential's base URL is not an https address of the vendor, so SupportDesk "
+            "will not send it our app token."
+        ),
+        _("Tell an admin: the credential's base URL must be the vendor's https address."),
+        credential=CredentialSign.FAILING,
     ),
     NoCredential: Failure(
         Outcome.VENDOR_ERROR,

@@ -24,8 +24,8 @@ DETECT = "detect"
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 SERIAL_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{3,39}$")
-DIGITS = re.compile(r"^\d+$")
-SIGNED_DIGITS = re.compile(r"^-?\d+$")
+DIGITS = re.compile(r"^[0-9]+$")
+SIGNED_DIGITS = re.compile(r"^-?[0-9]+$")
 # Dashes and minus signs an input method may produce instead of "-" (NFKC keeps them).
 DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63"), "-")
 
@@ -51,16 +51,28 @@ KIND_CHOICES = [
 
 
 def normalise(text: str) -> str:
-    """Full-width to ASCII (NFKC), dashes to "-", and no spaces or invisible characters."""
+    """Full-width to ASCII (NFKC), digits of any script to 0-9, dashes to "-", and no spaces or
+    invisible characters. What comes out is what the vendor is sent and the audit log keeps."""
     text = unicodedata.normalize("NFKC", text or "").translate(DASHES)
-    text = "".join(ch for ch in text if not ch.isspace() and unicodedata.category(ch) != "Cf")
+    text = "".join(
+        _ascii_digit(ch) for ch in text if not ch.isspace() and unicodedata.category(ch) != "Cf"
+    )
     # Dropping a space can bring a letter and a combining mark together: compose them too.
     return unicodedata.normalize("NFKC", text)
 
 
+def _ascii_digit(char: str) -> str:
+    """٣ or ९ (Arabic-Indic, Devanagari… digits) as 3 or 9; anything else unchanged."""
+    if char.isdecimal() and not char.isascii():
+        return str(unicodedata.decimal(char))
+    return char
+
+
 def normalise_reason(text: str) -> str:
-    """Free text: NFKC, and runs of blanks (including ideographic spaces) become one space."""
-    return " ".join(unicodedata.normalize("NFKC", text or "").split())
+    """Free text: NFKC, no format characters (bidi overrides such as U+202E, zero-width
+    spaces), and runs of blanks (including ideographic spaces) become one space."""
+    text = unicodedata.normalize("NFKC", text or "")
+    return " ".join("".join(ch for ch in text if unicodedata.category(ch) != "Cf").split())
 
 
 def clean_reason(raw: str) -> str:

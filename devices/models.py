@@ -1,11 +1,26 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from devices import gwell
+from devices.credentials import vendor_url_problem
 from devices.crypto import EncryptedTextField
+
+
+def validate_vendor_url(url: str) -> None:
+    """The production rule for base URLs, checked by admin and set_credential alike."""
+    problem = vendor_url_problem(url, allow_insecure=settings.VENDOR_ALLOW_INSECURE_URLS)
+    if problem:
+        raise ValidationError(VENDOR_URL_REFUSED, code="insecure_vendor_url")
+
+
+VENDOR_URL_REFUSED = _(
+    "Use the vendor's https address. Plain http and loopback, link-local or private addresses "
+    "are refused in production (VENDOR_ALLOW_INSECURE_URLS)."
+)
 
 
 class Credential(models.Model):
@@ -15,7 +30,7 @@ class Credential(models.Model):
     region = models.CharField(_("region"), max_length=50, blank=True)
     base_url = models.URLField(
         _("base URL"),
-        validators=[URLValidator(schemes=["http", "https"])],
+        validators=[URLValidator(schemes=["http", "https"]), validate_vendor_url],
         help_text=_("The vendor domain for this region."),
     )
     app_id = models.CharField(_("app id"), max_length=100)
@@ -121,6 +136,8 @@ class Lookup(models.Model):
     client_ip = models.GenericIPAddressField(_("client IP"), null=True, blank=True)
     reason = models.CharField(_("ticket / reason"), max_length=200, blank=True)
     http_request_id = models.CharField(_("request id"), max_length=40, blank=True)
+    # Refused attempts of one person in quick succession share one row (see services).
+    attempts = models.PositiveIntegerField(_("attempts"), default=1)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -21,9 +21,14 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from devices import failures, gwell
-from devices.audit import AuditContext, auditable, log_lookup, new_lookup
+from devices.audit import AuditContext, auditable, fits_int32, log_lookup, new_lookup
 from devices.coalescing import Source, fetch_lookup
-from devices.credentials import NoCredential, UnknownCredential
+from devices.credentials import (
+    InsecureVendorURL,
+    NoCredential,
+    UnknownCredential,
+    vendor_url_problem,
+)
 from devices.failures import CheckReading, CredentialSign
 from devices.gwell.results import loads, parse_device_list, parse_device_report
 from devices.models import Credential, Lookup
@@ -35,6 +40,9 @@ INTERNAL_ERROR = failures.INTERNAL_AUDIT_TEXT
 # The vendor's table marks accessId as required; its own example sends -1 when the owner is not
 # known, which is what support staff usually have.
 UNKNOWN_OWNER = "-1"
+# The audit row's columns for what the vendor says.
+REQUEST_ID_LENGTH = Lookup._meta.get_field("request_id").max_length
+MESSAGE_LENGTH = Lookup._meta.get_field("vendor_message").max_length
 # A refused call without a Retry-After still pauses everyone for this long.
 DEFAULT_PAUSE_SECONDS = 1.0
 
@@ -99,6 +107,12 @@ def credential_ensure_default() -> None:
 
 
 def vendor_client(credential: Credential) -> gwell.VendorClient:
+    """The client for one credential; InsecureVendorURL when its base URL breaks the rule."""
+    problem = vendor_url_problem(
+        credential.base_url, allow_insecure=settings.VENDOR_ALLOW_INSECURE_URLS
+    )
+    if problem:
+        raise InsecureVendorURL(problem)
     return gwell.VendorClient(
         credential.app(),
         timeout=settings.VENDOR_TIMEOUT,
@@ -173,11 +187,40 @@ def record_refused_lookup(
         value=value,
         owner_id=owner_id,
         outcome=outcome,
-        vendor_message=auditable(message, 300),
+        vendor_message=auditable(message, MESSAGE_LENGTH),
         duration_ms=0,
     )
     log_lookup(lookup)
     return lookup
+
+
+# Over-limit attempts of one person this close together fold into one audit row with a count.
+OVER_LIMIT_FOLD = timedelta(seconds=60)
+
+
+def record_over_limit(
+    *, audit: AuditContext, kind: str, value: str, message: str, owner_id: str = ""
+) -> Lookup:
+    """Audit a lookup refused by the per-person limit. A person hammering the limit makes one
+    row whose `attempts` counts the tries within OVER_LIMIT_FOLD, not a row each."""
+    recent = Lookup.objects.filter(
+        user=audit.user,
+        outcome=Lookup.Outcome.RATE_LIMITED,
+        endpoint="",  # refused here, not by the vendor
+        created_at__gte=timezone.now() - OVER_LIMIT_FOLD,
+    )
+    row = recent.order_by("-created_at").first()
+    if row is not None and Lookup.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1):
+        row.refresh_from_db(fields=["attempts"])
+        return row
+    return record_refused_lookup(
+        audit=audit,
+        kind=kind,
+        value=value,
+        owner_id=owner_id,
+        outcome=Lookup.Outcome.RATE_LIMITED,
+        message=message,
+    )
 
 
 def _run_lookup(
@@ -221,7 +264,7 @@ def _run_lookup(
         result.fetched_at = datetime.fromtimestamp(stored_at, tz=UTC)
         lookup.source = source
         lookup.outcome = Lookup.Outcome.OK
-        lookup.request_id = result.data.request_id or ""
+        lookup.request_id = auditable(result.data.request_id or "", REQUEST_ID_LENGTH)
         if source == Source.FRESH:
             _mark_credential(credential, ok=True)
     except Exception as error:  # every failure becomes an outcome and a message, never a 500
@@ -239,10 +282,14 @@ def _record_failure(lookup: Lookup, result: LookupResult, error: Exception) -> N
         log.exception("lookup %s failed unexpectedly", lookup.pk)
     result.error = error
     lookup.outcome = failure.outcome
-    lookup.vendor_message = auditable(failures.audit_text(error), 300)
+    message = failures.audit_text(error)
     if isinstance(error, gwell.VendorError):
-        lookup.vendor_code = error.code
-        lookup.request_id = error.request_id or ""
+        if fits_int32(error.code):
+            lookup.vendor_code = error.code
+        else:  # kept in the message: the column cannot hold it
+            message = f"(vendor code {error.code}) {message}"
+        lookup.request_id = auditable(error.request_id or "", REQUEST_ID_LENGTH)
+    lookup.vendor_message = auditable(message, MESSAGE_LENGTH)
     if failure.retry:
         result.retry_after = getattr(error, "retry_after", None) or DEFAULT_PAUSE_SECONDS
     try:
@@ -278,7 +325,7 @@ def _mark_credential(credential: Credential, *, ok: bool, message: str = "") -> 
         Credential.objects.filter(stale, pk=credential.pk).update(last_ok_at=now)
     else:
         Credential.objects.filter(pk=credential.pk).update(
-            last_error_at=now, last_error=message[:300]
+            last_error_at=now, last_error=auditable(message, MESSAGE_LENGTH)
         )
 
 

@@ -29,8 +29,20 @@ def _user_rate(group: str, request: HttpRequest) -> str:
 
 
 lookup_required = permission_required(LOOKUP_PERMISSION, raise_exception=True)
-# One budget per person for every page that calls the vendor.
+# One budget per person for every page that calls the vendor, and for searching.
 per_person_limit = ratelimit(group=RATE_GROUP, key="user", rate=_user_rate, block=False)
+
+
+def _search_usage(request: HttpRequest, *, count: bool) -> dict | None:
+    return get_usage(request, group=RATE_GROUP, key="user", rate=_user_rate, increment=count)
+
+
+def _search_limited(request: HttpRequest) -> bool:
+    """The search box shares the pages' budget: a valid search is counted by the page it opens,
+    a refused one after it is refused (else bad input could be typed without limit, one audit
+    row each). Full when one more would go over, as a page's own count would."""
+    usage = _search_usage(request, count=False)
+    return bool(usage) and usage["count"] >= usage["limit"]
 
 
 @lookup_required
@@ -39,13 +51,24 @@ def search(request: HttpRequest) -> HttpResponse:
     credentials = services.credential_choices()
     if request.method == "POST":
         form = forms.SearchForm(request.POST, credentials=credentials)
+        reason = forms.normalise_reason(request.POST.get("reason", ""))[:200]
+        audit = AuditContext.of_request(request, reason=reason)
+        if _search_limited(request):
+            form.is_valid()
+            services.record_over_limit(
+                audit=audit,
+                kind=form.attempted_kind,
+                value=form.attempted_value or "-",
+                message=RATE_LIMITED.format(rate=settings.LOOKUP_USER_RATE),
+            )
+            return user_rate_limited(request)
         if form.is_valid():
             messages.info(request, presenters.search_note(form.cleaned_data))
             return redirect(form.target_url())
+        _search_usage(request, count=True)
         if form.attempted_value:
-            reason = forms.normalise_reason(request.POST.get("reason", ""))[:200]
             services.record_refused_lookup(
-                audit=AuditContext.of_request(request, reason=reason),
+                audit=audit,
                 kind=form.attempted_kind,
                 value=form.attempted_value,
                 outcome=Lookup.Outcome.INVALID_INPUT,
@@ -143,17 +166,27 @@ def user_rate_limited(request: HttpRequest, exception: Exception | None = None) 
 
 
 def _over_the_limit(request: HttpRequest, form: forms.LookupForm) -> HttpResponse:
-    _record_refused(
-        request,
-        form,
-        outcome=Lookup.Outcome.RATE_LIMITED,
+    asked = form.audit()
+    services.record_over_limit(
+        audit=AuditContext.of_request(request, reason=asked["reason"]),
+        kind=asked["kind"],
+        value=asked["value"],
+        owner_id=asked["owner_id"],
         message=RATE_LIMITED.format(rate=settings.LOOKUP_USER_RATE),
     )
     return user_rate_limited(request)
 
 
 def _invalid_input(request: HttpRequest, form: forms.LookupForm) -> HttpResponse:
-    _record_refused(request, form, outcome=Lookup.Outcome.INVALID_INPUT)
+    asked = form.audit()
+    services.record_refused_lookup(
+        audit=AuditContext.of_request(request, reason=asked["reason"]),
+        kind=asked["kind"],
+        value=asked["value"],
+        owner_id=asked["owner_id"],
+        outcome=Lookup.Outcome.INVALID_INPUT,
+        message=asked["message"],
+    )
     context = {"kind": form.kind, "value": form.value, "problems": form.problems()}
     return render(request, "devices/invalid_input.html", context, status=400)
 
@@ -179,21 +212,6 @@ def _lookup_page(
     if failure and failure.retry_after:
         response["Retry-After"] = str(failure.retry_after)
     return response
-
-
-def _record_refused(
-    request: HttpRequest, form: forms.LookupForm, *, outcome: str, message: str = ""
-) -> None:
-    """Audit a page lookup that never reached the vendor (`message`: the form's problems)."""
-    asked = form.audit()
-    services.record_refused_lookup(
-        audit=AuditContext.of_request(request, reason=asked["reason"]),
-        kind=asked["kind"],
-        value=asked["value"],
-        owner_id=asked["owner_id"],
-        outcome=outcome,
-        message=message or asked["message"],
-    )
 
 
 def _retry_after(request: HttpRequest) -> int:

@@ -183,8 +183,13 @@ VENDOR_MAX_WAIT = env.float("VENDOR_MAX_WAIT", default=2.0)
 VENDOR_TIMEOUT = env.float("VENDOR_TIMEOUT", default=5.0)
 VENDOR_NOT_FOUND_CODES = [int(c) for c in env.list("VENDOR_NOT_FOUND_CODES", default=["12001"])]
 VENDOR_RATE_LIMIT_CODES = [int(c) for c in env.list("VENDOR_RATE_LIMIT_CODES", default=["10029"])]
+# With DEBUG off, credential base URLs must be https and public unless this is on.
+VENDOR_ALLOW_INSECURE_URLS = env.bool("VENDOR_ALLOW_INSECURE_URLS", default=DEBUG)
 LOOKUP_CACHE_SECONDS = env.int("LOOKUP_CACHE_SECONDS", default=30)
 LOOKUP_USER_RATE = env.str("LOOKUP_USER_RATE", default="60/m")
+# Failed sign-ins allowed before the login page makes people wait (django-ratelimit syntax).
+LOGIN_FAILURES_PER_USERNAME = env.str("LOGIN_FAILURES_PER_USERNAME", default="5/5m")
+LOGIN_FAILURES_PER_ADDRESS = env.str("LOGIN_FAILURES_PER_ADDRESS", default="30/5m")
 LIMITER_SQLITE_PATH = env.str("LIMITER_SQLITE_PATH", default=str(VAR_DIR / "limiter.sqlite3"))
 
 AUDIT_REQUIRE_REASON_FOR_USER_LOOKUPS = env.bool(
