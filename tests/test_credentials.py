@@ -1,7 +1,6 @@
 """The production rule for a credential's base URL: https, and not into our own network."""
 
 import pytest
-from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 
 from devices import services
@@ -56,8 +55,8 @@ def test_set_credential_refuses_a_plain_http_url_in_production(db, production):
     assert not Credential.objects.exists()
 
 
-def test_admin_refuses_a_private_address_in_production(client, db, production):
-    client.force_login(User.objects.create_superuser("root", "root@example.com", "x"))
+def test_admin_refuses_a_private_address_in_production(client, superuser, production):
+    client.force_login(superuser)
     response = client.post(
         "/admin/devices/credential/add/",
         {

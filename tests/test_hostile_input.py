@@ -9,17 +9,11 @@ from devices.audit import AuditContext, auditable
 from devices.forms import normalise, normalise_reason
 from devices.models import Lookup
 from devices.sandbox.data import device_by_key
-from tests.test_views_helpers import vendor_requests
+from tests.helpers import vendor_requests
 
 pytestmark = pytest.mark.django_db
 
 USER_ID = "-9223371981234556044"
-
-
-@pytest.fixture
-def staff_client(client, staff, credential):
-    client.force_login(staff)
-    return client
 
 
 @pytest.mark.parametrize(
