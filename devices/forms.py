@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS
-from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from devices.links import lookup_url
 from devices.models import Lookup
 
 DETECT = "detect"
@@ -108,21 +107,6 @@ def identifier_error(kind: str, value: str):
     if kind == Lookup.Kind.USER:
         return None if _int64(value, signed=True) else INVALID_USER_ID
     raise ValueError(f"unknown kind {kind!r}")
-
-
-def lookup_url(
-    kind: str, value: str, *, owner: str = "", credential: str = "", reason: str = ""
-) -> str:
-    """The deep link for a lookup (the URL contract in DESIGN.md), with only the needed query."""
-    names = {
-        Lookup.Kind.SERIAL: "device_by_sn",
-        Lookup.Kind.DEVICE_ID: "device_by_id",
-        Lookup.Kind.USER: "user_devices",
-    }
-    pairs = [("access_id", owner if kind != Lookup.Kind.USER else "")]
-    pairs += [("credential", credential), ("reason", reason)]
-    query = urlencode([(key, item) for key, item in pairs if item])
-    return reverse(names[kind], args=[value]) + (f"?{query}" if query else "")
 
 
 class SearchForm(forms.Form):

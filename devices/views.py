@@ -1,9 +1,12 @@
 """The support pages: search, a device, a user's devices, my lookups.
 
 Each view is decorators, a form, one service call and a render; what the page says comes from
-`presenters`. Every view needs a signed-in person (LoginRequiredMiddleware); those that call the
-vendor also need the `devices.lookup_devices` permission and share a per-person rate limit.
+its own module in `presenters` (a failed lookup's from `presenters.failures`). Every view needs a
+signed-in person (LoginRequiredMiddleware); those that call the vendor also need the
+`devices.lookup_devices` permission and share a per-person rate limit.
 """
+
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib import messages
@@ -15,9 +18,14 @@ from django.views.decorators.http import require_http_methods, require_safe
 from django_ratelimit.core import get_usage
 from django_ratelimit.decorators import ratelimit
 
-from devices import forms, presenters, selectors, services
+from devices import forms, selectors, services
 from devices.audit import AuditContext
 from devices.models import Lookup
+from devices.presenters.device import DevicePage, device_page
+from devices.presenters.failures import ErrorPanel, error_panel
+from devices.presenters.lookups import colleague_notes, lookup_rows
+from devices.presenters.search import search_note
+from devices.presenters.user import UserPage, user_page
 
 LOOKUP_PERMISSION = "devices.lookup_devices"
 RATE_GROUP = "lookups"
@@ -63,7 +71,7 @@ def search(request: HttpRequest) -> HttpResponse:
             )
             return user_rate_limited(request)
         if form.is_valid():
-            messages.info(request, presenters.search_note(form.cleaned_data))
+            messages.info(request, search_note(form.cleaned_data))
             return redirect(form.target_url())
         _search_usage(request, count=True)
         if form.attempted_value:
@@ -79,11 +87,7 @@ def search(request: HttpRequest) -> HttpResponse:
             initial={"q": request.GET.get("q", ""), "kind": request.GET.get("kind", forms.DETECT)},
             credentials=credentials,
         )
-    context = {
-        "form": form,
-        "has_credential": bool(credentials),
-        "samples": presenters.demo_samples() if settings.DEMO_MODE else [],
-    }
+    context = {"form": form, "has_credential": bool(credentials)}
     return render(request, "devices/search.html", context)
 
 
@@ -124,7 +128,13 @@ def _device_page(request: HttpRequest, form: forms.LookupForm) -> HttpResponse:
         credential_name=data["credential"] or None,
         refresh=data["refresh"],
     )
-    return _lookup_page(request, "devices/device.html", form, result)
+    now = timezone.now()
+    if not result.ok:
+        return _failure_page(request, "devices/device.html", form, result, now)
+    page = device_page(
+        report=result.data, lookup=result.lookup, fetched_at=result.fetched_at, now=now
+    )
+    return _lookup_page(request, "devices/device.html", form, now, page=page)
 
 
 @lookup_required
@@ -144,14 +154,20 @@ def user_devices(request: HttpRequest, user_id: str) -> HttpResponse:
         credential_name=data["credential"] or None,
         refresh=data["refresh"],
     )
-    return _lookup_page(request, "devices/user_devices.html", form, result)
+    now = timezone.now()
+    if not result.ok:
+        return _failure_page(request, "devices/user_devices.html", form, result, now)
+    page = user_page(
+        devices=result.data, lookup=result.lookup, fetched_at=result.fetched_at, now=now
+    )
+    return _lookup_page(request, "devices/user_devices.html", form, now, page=page)
 
 
 @require_safe
 def my_lookups(request: HttpRequest) -> HttpResponse:
     """Login only: everyone may see their own trail, even after losing the lookup permission."""
     lookups = selectors.lookups_of_user(user=request.user)
-    rows = presenters.lookup_rows(lookups, timezone.now())
+    rows = lookup_rows(lookups, timezone.now())
     return render(request, "devices/my_lookups.html", {"rows": rows})
 
 
@@ -191,27 +207,43 @@ def _invalid_input(request: HttpRequest, form: forms.LookupForm) -> HttpResponse
     return render(request, "devices/invalid_input.html", context, status=400)
 
 
-def _lookup_page(
-    request: HttpRequest, template: str, form: forms.LookupForm, result: services.LookupResult
+def _failure_page(
+    request: HttpRequest,
+    template: str,
+    form: forms.LookupForm,
+    result: services.LookupResult,
+    now: datetime,
 ) -> HttpResponse:
-    """The page of a lookup that reached the service: its data, or the failure panel."""
-    now = timezone.now()
+    """The page of a lookup that failed: the panel that explains it, with its status."""
+    panel = error_panel(result.error, lookup=result.lookup, now=now, retry_after=result.retry_after)
+    response = _lookup_page(request, template, form, now, failure=panel)
+    if panel.retry_after:
+        response["Retry-After"] = str(panel.retry_after)
+    return response
+
+
+def _lookup_page(
+    request: HttpRequest,
+    template: str,
+    form: forms.LookupForm,
+    now: datetime,
+    *,
+    page: DevicePage | UserPage | None = None,
+    failure: ErrorPanel | None = None,
+) -> HttpResponse:
+    """A looked-up identifier's page around its data (`page`) or its failure panel."""
     colleagues = selectors.recent_colleague_lookups(
         user=request.user, kind=form.kind, value=form.value
     )
-    outcome = presenters.lookup_outcome(result, now=now)
     context = {
         "kind": form.kind,
         "value": form.value,
         "options": form.cleaned_data,
-        "colleagues": presenters.colleague_notes(colleagues, now),
-        **outcome,
+        "colleagues": colleague_notes(colleagues, now),
+        "page": page,
+        "failure": failure,
     }
-    failure = outcome["failure"]
-    response = render(request, template, context, status=failure.status if failure else 200)
-    if failure and failure.retry_after:
-        response["Retry-After"] = str(failure.retry_after)
-    return response
+    return render(request, template, context, status=failure.status if failure else 200)
 
 
 def _retry_after(request: HttpRequest) -> int:

@@ -199,6 +199,9 @@ AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
 
 # The demo (`make run`) lists sample serial numbers and user ids on the search page.
 DEMO_MODE = env.bool("DEMO_MODE", default=False)
+if DEMO_MODE:
+    # A dotted path, not an import: without the demo, nothing loads the sandbox.
+    TEMPLATES[0]["OPTIONS"]["context_processors"].append("devices.sandbox.demo.samples")
 
 RATELIMIT_VIEW = "devices.views.user_rate_limited"
 SILENCED_SYSTEM_CHECKS = env.list("SILENCED_SYSTEM_CHECKS", default=[])

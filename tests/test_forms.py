@@ -14,7 +14,6 @@ from devices.forms import (
     LookupForm,
     SearchForm,
     detect_kind,
-    lookup_url,
     normalise,
 )
 from devices.models import Credential
@@ -178,10 +177,3 @@ class TestLookupForm:
             assert form.problems()[0].startswith("用户 ID")
             message = form.audit()["message"]
         assert message.startswith("A user id is a whole number")
-
-
-def test_lookup_urls_follow_the_contract():
-    assert lookup_url("sn", "876A", owner="-5", credential="cn") == (
-        "/devices/sn/876A/?access_id=-5&credential=cn"
-    )
-    assert lookup_url("user", USER_ID, owner="-5") == f"/users/{USER_ID}/devices/"

@@ -108,8 +108,17 @@ def test_without_a_credential_the_page_warns_before_anyone_searches(client, staf
     assert "No vendor credential is configured or enabled" in content
 
 
-def test_the_demo_lists_sample_identifiers_as_links(staff_client, settings):
+@pytest.fixture
+def demo_mode(settings):
+    """What `DEMO_MODE=1` configures: the sandbox's sample customers reach the templates."""
     settings.DEMO_MODE = True
+    (engine,) = settings.TEMPLATES
+    processors = [*engine["OPTIONS"]["context_processors"], "devices.sandbox.demo.samples"]
+    options = engine["OPTIONS"] | {"context_processors": processors}
+    settings.TEMPLATES = [engine | {"OPTIONS": options}]
+
+
+def test_the_demo_lists_sample_identifiers_as_links(staff_client, demo_mode):
     content = staff_client.get("/").content.decode()
     sn = device_by_key("online-wifi-mains").sn
     assert f'href="/devices/sn/{sn}/"' in content

@@ -2,7 +2,8 @@
 
 Stdlib only and no Django: it verifies signatures with its own code, enforces the 10/s limit,
 serves a deterministic data set (data.py) and injects faults on demand. Where it goes beyond
-what the vendor documents: docs/vendor-api.md#sandbox.
+what the vendor documents: docs/vendor-api.md#sandbox. The one Django module is demo.py (the
+demo's sample links on the search page), which settings load only in DEMO_MODE.
 """
 
 from .faults import FAULT_MODES, FaultPlan, parse_fault_spec

@@ -2,7 +2,7 @@
 
 from django import template
 
-from devices import presenters
+from devices.presenters import formatting
 
 register = template.Library()
 
@@ -10,16 +10,16 @@ register = template.Library()
 @register.filter
 def kind_label(kind: str) -> str:
     """ "sn" -> "serial number", in the active language."""
-    return presenters.kind_label(kind)
+    return formatting.kind_label(kind)
 
 
 @register.simple_tag
 def time_zone_note() -> str:
     """ "Times are in Asia/Shanghai (UTC+8)." for the page footer."""
-    return presenters.time_zone_note()
+    return formatting.time_zone_note()
 
 
 @register.filter
 def tone_word(tone: str) -> str:
     """The word that goes with a verdict's colour, so colour is never alone."""
-    return presenters.tone_word(tone)
+    return formatting.tone_word(tone)

@@ -1,0 +1,20 @@
+"""The search page's note after a search: what the box was read as."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from devices.presenters.formatting import kind_label
+
+
+def search_note(cleaned: dict[str, Any]) -> str:
+    """What the box was read as, so a wrong guess is noticed at once."""
+    kind = kind_label(cleaned["resolved_kind"])
+    if cleaned.get("detected"):
+        return _(
+            "“%(value)s” was read as a %(kind)s. If that is wrong, search again and choose "
+            "the kind."
+        ) % {"value": cleaned["q"], "kind": kind}
+    return _("Looked up “%(value)s” as a %(kind)s.") % {"value": cleaned["q"], "kind": kind}
