@@ -6,6 +6,7 @@ caller's decision. The calls, fields and codes: docs/vendor-api.md.
 
 import email.utils
 import http.client
+import io
 import json
 import logging
 import math
@@ -14,20 +15,27 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC
+from decimal import Decimal
 from typing import Any
 
 import requests
+import urllib3.connection
+import urllib3.connectionpool
 import urllib3.exceptions
+import urllib3.poolmanager
 from requests.adapters import HTTPAdapter
 
 from .errors import (
     CONNECTION_REFUSED,
     HOST_NOT_FOUND,
+    NESTED_TOO_DEEPLY,
     SIGNATURE_REJECTED_CODE,
     TLS_FAILED,
+    UNDECODABLE_BODY,
     DeviceNotFound,
     SignatureRejected,
     VendorError,
@@ -38,6 +46,7 @@ from .errors import (
 from .results import (
     DeviceList,
     DeviceReport,
+    NestedTooDeeply,
     loads,
     parse_device_list,
     parse_device_report,
@@ -53,6 +62,8 @@ DEV_LIST_PATH = "/openapi/custCloud/oss/devList"
 
 POOL_MAXSIZE = 32
 REDACTED = "[redacted]"
+MAX_BODY_BYTES = 1 << 20  # 1 MiB; a real answer is a few kB
+CHUNK_BYTES = 64 << 10
 
 _session: requests.Session | None = None
 _session_pid: int | None = None
@@ -62,7 +73,7 @@ _session_lock = threading.Lock()
 def new_session() -> requests.Session:
     """A pooled session that never retries on its own (max_retries=0)."""
     session = requests.Session()
-    adapter = HTTPAdapter(pool_maxsize=POOL_MAXSIZE, max_retries=0)
+    adapter = DeadlineAdapter(pool_maxsize=POOL_MAXSIZE, max_retries=0)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session
@@ -90,7 +101,93 @@ def _reset_after_fork() -> None:
 os.register_at_fork(after_in_child=_reset_after_fork)
 
 
+# One deadline per call. requests' timeout bounds each socket operation, not the call: an answer
+# trickled one byte at a time never trips it, and neither does a single read of many bytes. So
+# while a call runs, every read from its socket is given only the time left before its deadline.
+
+_call_deadline: ContextVar[float | None] = ContextVar("vendor_call_deadline", default=None)
+
+
+class _DeadlineReader(io.RawIOBase):
+    """A socket's reads, each allowed only the time left before `deadline` (time.monotonic)."""
+
+    def __init__(self, sock: socket.socket, deadline: float) -> None:
+        super().__init__()
+        self._sock = sock
+        self._raw = sock.makefile("rb", buffering=0)
+        self._deadline = deadline
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int | None:
+        remaining = self._deadline - time.monotonic()
+        if remaining <= 0:
+            # urllib3 reports a socket timeout as a read timeout, as it would its own.
+            raise TimeoutError("the vendor call's deadline has passed")
+        self._sock.settimeout(remaining)
+        return self._raw.readinto(buffer)
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+class _DeadlineResponse(http.client.HTTPResponse):
+    """http.client's response, reading status line, headers and body against the deadline."""
+
+    def __init__(self, sock: socket.socket, *args: Any, **kwargs: Any) -> None:
+        super().__init__(sock, *args, **kwargs)
+        deadline = _call_deadline.get()
+        if deadline is not None:
+            self.fp.close()
+            self.fp = io.BufferedReader(_DeadlineReader(sock, deadline))
+
+
+class _DeadlineHTTPConnection(urllib3.connection.HTTPConnection):
+    response_class = _DeadlineResponse
+
+
+class _DeadlineHTTPSConnection(urllib3.connection.HTTPSConnection):
+    response_class = _DeadlineResponse
+
+
+class _DeadlineHTTPConnectionPool(urllib3.connectionpool.HTTPConnectionPool):
+    ConnectionCls = _DeadlineHTTPConnection
+
+
+class _DeadlineHTTPSConnectionPool(urllib3.connectionpool.HTTPSConnectionPool):
+    ConnectionCls = _DeadlineHTTPSConnection
+
+
+_DEADLINE_POOLS = {"http": _DeadlineHTTPConnectionPool, "https": _DeadlineHTTPSConnectionPool}
+
+
+class DeadlineAdapter(HTTPAdapter):
+    """An adapter whose connections honour the deadline of the vendor call in progress."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _DEADLINE_POOLS
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        # A SOCKS proxy brings pools of its own; those keep the per-read timeout only.
+        if manager.pool_classes_by_scheme is urllib3.poolmanager.pool_classes_by_scheme:
+            manager.pool_classes_by_scheme = _DEADLINE_POOLS
+        return manager
+
+
 # Layer 1: the raw request.
+
+
+@dataclass(frozen=True)
+class HttpAnswer:
+    """What came back: the status, the headers and the whole body (read within the limits)."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
 
 
 def request(
@@ -100,14 +197,50 @@ def request(
     body: bytes,
     headers: dict[str, str],
     timeout: float,
-) -> requests.Response:
-    """POST exactly `body` (already serialised, already signed) and return the response."""
+    max_body_bytes: int = MAX_BODY_BYTES,
+) -> HttpAnswer:
+    """POST exactly `body` (already serialised, already signed) and read the whole answer.
+
+    `timeout` covers the whole call, from connecting to the last byte of the body; an answer
+    larger than `max_body_bytes` is refused. Either raises VendorUnavailable.
+    """
+    deadline = time.monotonic() + timeout
+    context = _call_deadline.set(deadline)
     try:
-        return session.post(url, data=body, headers=headers, timeout=timeout, allow_redirects=False)
+        response = session.post(
+            url, data=body, headers=headers, timeout=timeout, allow_redirects=False, stream=True
+        )
+        with response:
+            content = _read_body(response, deadline=deadline, timeout=timeout, limit=max_body_bytes)
     except requests.RequestException as exc:
         error = _unavailable_for(exc, timeout)
         logger.debug("vendor POST %s failed: %s", url, exc.__class__.__name__)
         raise error from exc
+    finally:
+        _call_deadline.reset(context)
+    return HttpAnswer(status=response.status_code, headers=response.headers, body=content)
+
+
+def _read_body(
+    response: requests.Response, *, deadline: float, timeout: float, limit: int
+) -> bytes:
+    status = response.status_code
+    try:
+        declared = int(response.headers.get("Content-Length", ""))
+    except ValueError:
+        declared = None
+    if declared is not None and declared > limit:
+        raise VendorUnavailable.too_large(limit, status=status)
+    body = bytearray()
+    for chunk in response.iter_content(CHUNK_BYTES):
+        body += chunk
+        if len(body) > limit:
+            raise VendorUnavailable.too_large(limit, status=status)
+        # On sessions from new_session() every read keeps the deadline; on any other session
+        # only this check does, between chunks.
+        if time.monotonic() > deadline:
+            raise VendorUnavailable.timeout(timeout)
+    return bytes(body)
 
 
 def _causes(exc: BaseException) -> Iterator[BaseException]:
@@ -154,6 +287,8 @@ def _unavailable_for(exc: requests.RequestException, timeout: float) -> VendorUn
         requests.exceptions.ChunkedEncodingError,
     ):
         return VendorUnavailable.connection_dropped()
+    if caused_by(requests.exceptions.ContentDecodingError, urllib3.exceptions.DecodeError):
+        return VendorUnavailable.not_envelope(UNDECODABLE_BODY)
     return VendorUnavailable.connection("network error")
 
 
@@ -167,38 +302,47 @@ def post_envelope(
     body: bytes,
     headers: dict[str, str],
     timeout: float,
+    max_body_bytes: int = MAX_BODY_BYTES,
+    secrets: Collection[str] = (),
     clock: Callable[[], float] = time.time,
-) -> tuple[dict[str, Any], requests.Response]:
-    """POST and return the decoded envelope `{"code": int, ...}` with the response.
+) -> tuple[dict[str, Any], HttpAnswer]:
+    """POST and return the decoded envelope `{"code": int, ...}` with the answer.
 
-    429 raises VendorRateLimited; any other non-2xx, a body that is not JSON or not an envelope
-    raises VendorUnavailable. The envelope's code is not judged here.
+    Every `secrets` the vendor echoes back is redacted from the envelope as soon as it is decoded,
+    whatever the status. 429 raises VendorRateLimited; any other non-2xx, a body that is not JSON
+    or not an envelope raises VendorUnavailable. The envelope's code is not judged here.
     """
-    response = request(session, url, body=body, headers=headers, timeout=timeout)
-    status = response.status_code
+    answer = request(
+        session, url, body=body, headers=headers, timeout=timeout, max_body_bytes=max_body_bytes
+    )
+    status = answer.status
     if status == 429:
-        envelope = _envelope_or_none(response)
+        envelope = _envelope_or_none(answer, secrets)
         raise VendorRateLimited(
-            retry_after=parse_retry_after(response.headers.get("Retry-After"), clock),
+            retry_after=parse_retry_after(answer.headers.get("Retry-After"), clock),
             code=envelope["code"] if envelope else None,
             request_id=request_id_of(envelope) if envelope else None,
         )
     if not 200 <= status < 300:
-        envelope = _envelope_or_none(response)
+        envelope = _envelope_or_none(answer, secrets)
         raise VendorUnavailable.http_status(
             status,
             code=envelope["code"] if envelope else None,
             request_id=request_id_of(envelope) if envelope else None,
         )
-    return decode_envelope(response), response
+    return decode_envelope(answer, secrets=secrets), answer
 
 
-def decode_envelope(response: requests.Response) -> dict[str, Any]:
-    status = response.status_code
+def decode_envelope(answer: HttpAnswer, *, secrets: Collection[str] = ()) -> dict[str, Any]:
+    status = answer.status
     try:
-        decoded = loads(response.content)
-    except (ValueError, RecursionError) as exc:
-        raise VendorUnavailable.not_json(status=status) from exc
+        decoded = loads(answer.body)
+    except NestedTooDeeply:
+        raise VendorUnavailable.not_envelope(NESTED_TOO_DEEPLY, status=status) from None
+    except ValueError:
+        # Not chained: the decoder's error keeps the whole body, secrets and all.
+        raise VendorUnavailable.not_json(status=status) from None
+    decoded = redact(decoded, secrets)
     if not isinstance(decoded, dict):
         detail = f"a JSON {type(decoded).__name__} instead of an object"
         raise VendorUnavailable.not_envelope(detail, status=status)
@@ -211,11 +355,49 @@ def decode_envelope(response: requests.Response) -> dict[str, Any]:
     return decoded
 
 
-def _envelope_or_none(response: requests.Response) -> dict[str, Any] | None:
+def _envelope_or_none(answer: HttpAnswer, secrets: Collection[str]) -> dict[str, Any] | None:
     try:
-        return decode_envelope(response)
+        return decode_envelope(answer, secrets=secrets)
     except VendorUnavailable:
         return None
+
+
+def redact(value: Any, secrets: Collection[str]) -> Any:
+    """A decoded answer with every secret in it, in keys and values, replaced by REDACTED.
+
+    `value` must come from `loads`, which bounds its depth.
+    """
+    secrets = [secret for secret in secrets if secret]
+    if not secrets:
+        return value
+
+    def text(string: str) -> str:
+        for secret in secrets:
+            string = string.replace(secret, REDACTED)
+        # A block sent as a string of JSON can spell a secret with \u escapes.
+        if "\\" in string and string.lstrip()[:1] in ("{", "["):
+            try:
+                inner = loads(string)
+            except ValueError:
+                return string
+            if walk(inner) != inner:
+                return REDACTED
+        return string
+
+    def walk(item: Any) -> Any:
+        if isinstance(item, str):
+            return text(item)
+        if isinstance(item, dict):
+            return {text(key): walk(child) for key, child in item.items()}
+        if isinstance(item, list):
+            return [walk(child) for child in item]
+        if isinstance(item, int | Decimal) and not isinstance(item, bool):
+            shown = str(item)
+            if any(secret in shown for secret in secrets):
+                return REDACTED
+        return item
+
+    return walk(value)
 
 
 def parse_retry_after(value: str | None, clock: Callable[[], float] = time.time) -> float | None:
@@ -287,12 +469,16 @@ class VendorClient:
         before_send: Callable[[], object] | None = None,
         not_found_codes: Collection[int] = (12001,),
         rate_limit_codes: Collection[int] = (10029,),
+        max_body_bytes: int = MAX_BODY_BYTES,
         clock: Callable[[], float] = time.time,
     ) -> None:
         if not timeout > 0:
             raise ValueError("The timeout must be a positive number of seconds")
+        if not max_body_bytes > 0:
+            raise ValueError("The body size limit must be a positive number of bytes")
         self.app = app
         self.timeout = timeout
+        self.max_body_bytes = max_body_bytes
         self.session = session
         self.before_send = before_send
         self.not_found_codes = frozenset(not_found_codes)
@@ -329,7 +515,7 @@ class VendorClient:
             raise DeviceNotFound(
                 code=0,
                 lookup=lookup,
-                vendor_message=self._redact(to_str(envelope.get("msg"))),
+                vendor_message=to_str(envelope.get("msg")),
                 request_id=request_id_of(envelope),
             )
         return report
@@ -381,17 +567,20 @@ class VendorClient:
         session = self.session if self.session is not None else shared_session()
         started = time.monotonic()
         try:
-            envelope, response = post_envelope(
+            envelope, answer = post_envelope(
                 session,
                 url,
                 body=body_bytes,
                 headers=headers,
                 timeout=self.timeout,
+                max_body_bytes=self.max_body_bytes,
+                secrets=(self.app.app_token, self.app.app_key),
                 clock=self.clock,
             )
         except VendorError as exc:
+            # repr, here and below: vendor text must not be able to start a log line of its own.
             logger.info(
-                "vendor POST %s failed after %.0f ms: %s",
+                "vendor POST %s failed after %.0f ms: %r",
                 url,
                 (time.monotonic() - started) * 1000,
                 exc,
@@ -399,28 +588,28 @@ class VendorClient:
             raise
         code = envelope["code"]
         logger.debug(
-            "vendor POST %s: HTTP %s, code %s, requestId %s, %.0f ms",
+            "vendor POST %s: HTTP %s, code %r, requestId %r, %.0f ms",
             url,
-            response.status_code,
+            answer.status,
             code,
             request_id_of(envelope),
             (time.monotonic() - started) * 1000,
         )
         if code != 0:
-            raise self._error_for(envelope, response, lookup=lookup)
+            raise self._error_for(envelope, answer, lookup=lookup)
         return envelope
 
     def _error_for(
-        self, envelope: dict[str, Any], response: requests.Response, *, lookup: str
+        self, envelope: dict[str, Any], answer: HttpAnswer, *, lookup: str
     ) -> VendorError:
         code = envelope["code"]
-        vendor_message = self._redact(to_str(envelope.get("msg")))
-        request_id = self._redact(request_id_of(envelope))
+        vendor_message = to_str(envelope.get("msg"))
+        request_id = request_id_of(envelope)
         if code == SIGNATURE_REJECTED_CODE:
             return SignatureRejected.from_vendor(vendor_message, request_id=request_id)
         if code in self.rate_limit_codes:
             return VendorRateLimited(
-                retry_after=parse_retry_after(response.headers.get("Retry-After"), self.clock),
+                retry_after=parse_retry_after(answer.headers.get("Retry-After"), self.clock),
                 code=code,
                 vendor_message=vendor_message,
                 request_id=request_id,
@@ -430,12 +619,3 @@ class VendorClient:
                 code=code, lookup=lookup, vendor_message=vendor_message, request_id=request_id
             )
         return VendorRefused(code=code, vendor_message=vendor_message, request_id=request_id)
-
-    def _redact(self, text: str | None) -> str | None:
-        """`text` from the vendor with any echo of our secrets removed."""
-        if text is None:
-            return None
-        for secret in (self.app.app_token, self.app.app_key):
-            if secret:
-                text = text.replace(secret, REDACTED)
-        return text

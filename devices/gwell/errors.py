@@ -31,6 +31,9 @@ CONNECTION_DROPPED_MESSAGE = "The connection to the vendor was dropped before it
 HTTP_STATUS_MESSAGE = "The vendor answered HTTP {status}"
 NOT_JSON_MESSAGE = "The vendor's answer was not valid JSON"
 NOT_ENVELOPE_MESSAGE = "The vendor's answer was not in the expected format ({detail})"
+TOO_LARGE_MESSAGE = "The vendor's answer was larger than the limit of {limit:,} bytes"
+NESTED_TOO_DEEPLY = "JSON nested too deeply"
+UNDECODABLE_BODY = "a body that does not match its Content-Encoding"
 
 CONNECTION_REFUSED = "connection refused"
 HOST_NOT_FOUND = "host name not found"
@@ -220,6 +223,12 @@ class VendorUnavailable(VendorError):
     @classmethod
     def not_json(cls, *, status: int | None = None) -> "VendorUnavailable":
         return cls(reason="bad_response", message=NOT_JSON_MESSAGE, status=status)
+
+    @classmethod
+    def too_large(cls, limit: int, *, status: int | None = None) -> "VendorUnavailable":
+        return cls(
+            reason="bad_response", message=TOO_LARGE_MESSAGE.format(limit=limit), status=status
+        )
 
     @classmethod
     def not_envelope(

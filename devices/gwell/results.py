@@ -14,13 +14,48 @@ from typing import Any
 logger = logging.getLogger("devices.gwell")
 
 
+# A real answer nests about 5 deep. Anything deeper is refused before code that recurses (the
+# redaction, json.dumps for the cache and the page, templates) can hit the recursion limit.
+MAX_DEPTH = 32
+
+
+class NestedTooDeeply(ValueError):
+    """JSON nested deeper than MAX_DEPTH."""
+
+
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
 def loads(text: str | bytes) -> Any:
-    """json.loads where no number becomes a float: ints stay exact, the rest are Decimal."""
-    return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+    """json.loads where no number becomes a float: ints stay exact, the rest are Decimal.
+
+    Raises ValueError for anything that is not JSON, NestedTooDeeply beyond MAX_DEPTH.
+    """
+    try:
+        value = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+    except RecursionError:
+        raise NestedTooDeeply(f"JSON nested more than {MAX_DEPTH} deep") from None
+    if _deeper_than(value, MAX_DEPTH):
+        raise NestedTooDeeply(f"JSON nested more than {MAX_DEPTH} deep")
+    return value
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    # A loop, not recursion: the value may be nested thousands deep.
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict):
+            children = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        pending.extend((child, depth + 1) for child in children)
+    return False
 
 
 def decode_block(value: Any, *, all_zero_is_empty: bool = True) -> dict[str, Any] | None:
