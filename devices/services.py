@@ -43,8 +43,10 @@ UNKNOWN_OWNER = "-1"
 # The audit row's columns for what the vendor says.
 REQUEST_ID_LENGTH = Lookup._meta.get_field("request_id").max_length
 MESSAGE_LENGTH = Lookup._meta.get_field("vendor_message").max_length
-# A refused call without a Retry-After still pauses everyone for this long.
+# A refused call without a Retry-After still pauses everyone for this long, and a vendor's
+# Retry-After (untrusted: it could name years) pauses everyone for at most this long.
 DEFAULT_PAUSE_SECONDS = 1.0
+MAX_PAUSE_SECONDS = 60.0
 
 
 @dataclass
@@ -116,6 +118,7 @@ def vendor_client(credential: Credential) -> gwell.VendorClient:
     return gwell.VendorClient(
         credential.app(),
         timeout=settings.VENDOR_TIMEOUT,
+        max_body_bytes=settings.VENDOR_MAX_BODY_BYTES,
         before_send=partial(acquire_vendor_slot, credential.app_id),
         not_found_codes=settings.VENDOR_NOT_FOUND_CODES,
         rate_limit_codes=settings.VENDOR_RATE_LIMIT_CODES,
@@ -291,7 +294,8 @@ def _record_failure(lookup: Lookup, result: LookupResult, error: Exception) -> N
         lookup.request_id = auditable(error.request_id or "", REQUEST_ID_LENGTH)
     lookup.vendor_message = auditable(message, MESSAGE_LENGTH)
     if failure.retry:
-        result.retry_after = getattr(error, "retry_after", None) or DEFAULT_PAUSE_SECONDS
+        asked = getattr(error, "retry_after", None) or DEFAULT_PAUSE_SECONDS
+        result.retry_after = min(asked, MAX_PAUSE_SECONDS)
     try:
         _after_failure(lookup, error, failure, result.retry_after)
     except Exception:  # the lookup's own outcome is recorded whatever happens here

@@ -181,6 +181,8 @@ VENDOR_RATE = env.str("VENDOR_RATE", default="10/s")
 VENDOR_WINDOW_MARGIN = env.float("VENDOR_WINDOW_MARGIN", default=0.0)
 VENDOR_MAX_WAIT = env.float("VENDOR_MAX_WAIT", default=2.0)
 VENDOR_TIMEOUT = env.float("VENDOR_TIMEOUT", default=5.0)
+# The largest vendor answer read; a larger one is "vendor unavailable" and nothing is cached.
+VENDOR_MAX_BODY_BYTES = env.int("VENDOR_MAX_BODY_BYTES", default=1 << 20)
 VENDOR_NOT_FOUND_CODES = [int(c) for c in env.list("VENDOR_NOT_FOUND_CODES", default=["12001"])]
 VENDOR_RATE_LIMIT_CODES = [int(c) for c in env.list("VENDOR_RATE_LIMIT_CODES", default=["10029"])]
 # With DEBUG off, credential base URLs must be https and public unless this is on.

@@ -140,3 +140,26 @@ class TestTheSearchBoxSharesThePerPersonLimit:
 
         rows = Lookup.objects.filter(outcome="rate_limited").order_by("username")
         assert [(row.username, row.attempts) for row in rows] == [("lead", 2), ("staff", 2)]
+
+
+def test_a_vendor_retry_after_of_years_pauses_everyone_for_a_minute_at_most(
+    staff, credential, monkeypatch
+):
+    paused = []
+    monkeypatch.setattr(
+        services.get_limiter(), "pause", lambda key, seconds: paused.append(seconds)
+    )
+
+    def rate_limited_client(credential):
+        class Client:
+            def device_info(self, **kwargs):
+                raise gwell.VendorRateLimited(retry_after=99999999999.0)
+
+        return Client()
+
+    monkeypatch.setattr(services, "vendor_client", rate_limited_client)
+
+    result = services.lookup_device(audit=AuditContext(user=staff), kind="sn", value="876A")
+
+    assert paused == [services.MAX_PAUSE_SECONDS]
+    assert result.retry_after == services.MAX_PAUSE_SECONDS
