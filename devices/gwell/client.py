@@ -15,6 +15,7 @@ import socket
 import ssl
 import threading
 import time
+import unicodedata
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -342,7 +343,7 @@ def decode_envelope(answer: HttpAnswer, *, secrets: Collection[str] = ()) -> dic
     except ValueError:
         # Not chained: the decoder's error keeps the whole body, secrets and all.
         raise VendorUnavailable.not_json(status=status) from None
-    decoded = redact(decoded, secrets)
+    decoded = without_format_characters(redact(decoded, secrets))
     if not isinstance(decoded, dict):
         detail = f"a JSON {type(decoded).__name__} instead of an object"
         raise VendorUnavailable.not_envelope(detail, status=status)
@@ -398,6 +399,24 @@ def redact(value: Any, secrets: Collection[str]) -> Any:
         return item
 
     return walk(value)
+
+
+def without_format_characters(value: Any) -> Any:
+    """A decoded answer whose strings carry no format characters (category Cf: bidi overrides
+    such as U+202E, zero-width spaces), which could make a vendor string read otherwise on a
+    page. `value` must come from `loads`, which bounds its depth."""
+    if isinstance(value, str):
+        if value.isascii():
+            return value
+        return "".join(char for char in value if unicodedata.category(char) != "Cf")
+    if isinstance(value, dict):
+        return {
+            without_format_characters(key): without_format_characters(child)
+            for key, child in value.items()
+        }
+    if isinstance(value, list):
+        return [without_format_characters(child) for child in value]
+    return value
 
 
 def parse_retry_after(value: str | None, clock: Callable[[], float] = time.time) -> float | None:

@@ -131,3 +131,17 @@ def test_it_reports_a_deeply_nested_envelope_as_a_bad_response(rsps, client, lev
         client.device_info(sn=SN)
 
     assert str(caught.value) == errors.NOT_ENVELOPE_MESSAGE.format(detail=errors.NESTED_TOO_DEEPLY)
+
+
+def test_format_characters_leave_every_vendor_string_keys_included():
+    from devices.gwell.client import without_format_characters
+
+    answer = {
+        "requestId": "req-\u202egnp.exe",
+        "data": {"deviceInfo": '{"sn":"876\u200bA"}', "na\u2066me": ["中国\u202e电信", 5]},
+    }
+
+    assert without_format_characters(answer) == {
+        "requestId": "req-gnp.exe",
+        "data": {"deviceInfo": '{"sn":"876A"}', "name": ["中国电信", 5]},
+    }
