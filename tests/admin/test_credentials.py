@@ -1,7 +1,6 @@
 """Vendor credentials in admin: superusers only, write-only secrets, health, one default."""
 
 import pytest
-from django.contrib.auth.models import User
 from django.contrib.messages import get_messages
 from django.db import connection
 from django.urls import reverse
@@ -44,11 +43,6 @@ def raw_secrets(credential: Credential) -> tuple[str, str]:
 
 def shown_messages(response) -> list[str]:
     return [str(m) for m in get_messages(response.wsgi_request)]
-
-
-@pytest.fixture
-def superuser(db) -> User:
-    return User.objects.create_superuser("root", "root@example.com", "x")
 
 
 @pytest.fixture

@@ -4,19 +4,14 @@ import re
 from datetime import UTC, datetime
 
 import pytest
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from devices import ratelimit
-from devices.admin import meter_panel
+from devices.admin.meter import meter_panel
 from devices.models import Credential
 
 METER = reverse("admin:devices_credential_meter")
-
-
-@pytest.fixture
-def superuser(db) -> User:
-    return User.objects.create_superuser("root", "root@example.com", "x")
 
 
 @pytest.fixture

@@ -1,0 +1,16 @@
+"""Django admin: the audit log, vendor credentials and the vendor budget meter.
+
+Django's autodiscovery imports this package, which registers the ModelAdmins. One module per
+admin area (`lookups`, `credentials`, `meter`), and beside them what keeps the audit log fast
+at a million rows: `paging` (the estimated count), `date_hierarchy` (date links from indexed
+ranges) and `export` (the CSV stream and its formula guard).
+"""
+
+from django.contrib import admin
+
+from devices.admin.credentials import CredentialAdmin
+from devices.admin.lookups import LookupAdmin
+from devices.models import Credential, Lookup
+
+admin.site.register(Lookup, LookupAdmin)
+admin.site.register(Credential, CredentialAdmin)
