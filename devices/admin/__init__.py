@@ -2,8 +2,9 @@
 
 Django's autodiscovery imports this package, which registers the ModelAdmins. One module per
 admin area (`lookups`, `credentials`, `meter`), and beside them what keeps the audit log fast
-at a million rows: `paging` (the estimated count), `date_hierarchy` (date links from indexed
-ranges) and `export` (the CSV stream and its formula guard).
+and safe at a million rows: `changelist` (query strings the database cannot take), `paging`
+(the estimated count), `date_hierarchy` (date links from indexed ranges) and `export` (the CSV
+stream and its formula guard).
 """
 
 from django.contrib import admin

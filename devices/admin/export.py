@@ -6,12 +6,12 @@ import csv
 import io
 from collections.abc import Iterator
 
-from django.contrib.admin.views.main import ChangeList
 from django.db.models import CharField, QuerySet
 from django.http import HttpRequest, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from devices.admin.changelist import CheckedChangeList
 from devices.models import Lookup
 
 EXPORT_CHUNK_ROWS = 2000
@@ -40,7 +40,7 @@ EXPORT_COLUMNS: list[tuple[str, str]] = [
 ]
 
 
-class ExportChangeList(ChangeList):
+class ExportChangeList(CheckedChangeList):
     """The changelist's filtered, searched, ordered queryset, without counting or paging it."""
 
     def get_results(self, request: HttpRequest) -> None:

@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
+from devices.admin.changelist import CheckedChangeList
 from devices.admin.date_hierarchy import date_hierarchy_links
 from devices.admin.export import ExportChangeList, csv_download
 from devices.admin.meter import can_see_meter
@@ -112,7 +113,7 @@ class LookupAdmin(admin.ModelAdmin):
         match = request.resolver_match
         if match is not None and match.url_name == "devices_lookup_export":
             return ExportChangeList
-        return super().get_changelist(request, **kwargs)
+        return CheckedChangeList
 
     def get_urls(self):
         export = path(

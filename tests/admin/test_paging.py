@@ -39,3 +39,9 @@ class TestCounting:
             assert estimate >= 1
         else:
             assert estimate is None
+
+    def test_a_filter_that_can_match_nothing_is_estimated_at_zero_on_postgresql(self, rows):
+        beyond_the_column = Lookup.objects.filter(pk=99999999999999999999)
+        estimate = paging.planner_row_estimate(beyond_the_column)
+        assert estimate == (0 if connection.vendor == "postgresql" else None)
+        assert paging.EstimatedCountPaginator(beyond_the_column, 50).count == 0
