@@ -24,9 +24,8 @@ def make_lookup(user: User | None, *, days_ago: float = 0, **fields) -> Lookup:
     fields.setdefault("kind", Lookup.Kind.SERIAL)
     fields.setdefault("value", "876ABCDEF0347")
     fields.setdefault("outcome", Lookup.Outcome.OK)
-    lookup = Lookup.objects.create(
-        user=user, username=user.get_username() if user else "gone", **fields
-    )
+    fields.setdefault("username", user.get_username() if user else "gone")
+    lookup = Lookup.objects.create(user=user, **fields)
     if days_ago:
         Lookup.objects.filter(pk=lookup.pk).update(
             created_at=timezone.now() - timedelta(days=days_ago)

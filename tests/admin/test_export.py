@@ -1,5 +1,7 @@
 """The audit log's CSV export: who may export, exactly the rows shown, formula-safe cells."""
 
+import pytest
+
 from devices.admin import export
 from tests.admin.audit import (
     CHANGELIST,
@@ -9,6 +11,21 @@ from tests.admin.audit import (
     make_lookup,
     perm,
 )
+
+# What makes a spreadsheet run a cell (OWASP "CSV injection"), named for the test ids.
+FORMULA_STARTS = ["=", "+", "-", "@", "\t", "\r"]
+FORMULA_START_NAMES = ["equals", "plus", "minus", "at", "tab", "carriage-return"]
+# Every free-text column of the export: header -> (field, what follows the formula character).
+FREE_TEXT = {
+    "username": ("username", "cmd|' /C calc'!A0"),
+    "value searched": ("value", 'HYPERLINK("http://evil.example","x")'),
+    "owner's user id": ("owner_id", "9223371981234556044"),
+    "credential": ("credential_name", "SUM(A1:A9)"),
+    "vendor message": ("vendor_message", 'HYPERLINK("http://evil.example")'),
+    "vendor requestId": ("request_id", "6029eee2-02a9-4431-99eb-038aefe387ad"),
+    "ticket / reason": ("reason", "1 from ticket"),
+    "request id": ("http_request_id", "A1"),
+}
 
 
 class TestExport:
@@ -56,6 +73,30 @@ class TestExport:
         assert cell["ticket / reason"] == "'+1 from ticket"
         assert cell["vendor requestId"] == "'@SUM(A1)"
         assert cell["username"] == "lead"
+
+    @pytest.mark.parametrize("start", FORMULA_STARTS, ids=FORMULA_START_NAMES)
+    def test_every_free_text_cell_starting_like_a_formula_is_made_text(self, client, lead, start):
+        # Vendor values (requestId, message, owner id) are exported as the vendor sent them,
+        # typed values as typed, the request id as a proxy sent it: a tab or carriage return
+        # at the start is as real as "=".
+        values = {column: f"{start}{payload}" for column, (_field, payload) in FREE_TEXT.items()}
+        make_lookup(lead, **{FREE_TEXT[column][0]: value for column, value in values.items()})
+        client.force_login(lead)
+
+        header, line = export_rows(client.get(EXPORT))
+
+        cell = dict(zip(header, line, strict=True))
+        assert {column: cell[column] for column in values} == {
+            column: "'" + value for column, value in values.items()
+        }
+
+    def test_a_tab_or_carriage_return_inside_a_cell_is_left_alone(self, client, lead):
+        make_lookup(lead, value="876ABCDEF0347", reason="ticket\t42\rsee above")
+        client.force_login(lead)
+
+        header, line = export_rows(client.get(EXPORT))
+
+        assert dict(zip(header, line, strict=True))["ticket / reason"] == "ticket\t42\rsee above"
 
     def test_non_ascii_survives_as_utf8(self, client, lead):
         make_lookup(lead, value="876ABCDEF0347", reason="客户投诉 #42")
