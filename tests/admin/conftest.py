@@ -1,15 +1,10 @@
-"""Fixtures of the admin tests: a superuser, a clerk and a few audit rows."""
+"""Fixtures of the admin tests: a clerk and a few audit rows (people are in tests/conftest.py)."""
 
 import pytest
 from django.contrib.auth.models import User
 
 from devices.models import Lookup
 from tests.admin.audit import make_lookup, perm
-
-
-@pytest.fixture
-def superuser(db) -> User:
-    return User.objects.create_superuser("root", "root@example.com", "x")
 
 
 @pytest.fixture
