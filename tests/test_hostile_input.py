@@ -2,7 +2,11 @@
 audit log's columns, the search box's share of the per-person limit, and refused attempts
 folded into one row."""
 
+import csv
+import io
+
 import pytest
+from django.urls import reverse
 
 from devices import gwell, services
 from devices.audit import AuditContext, auditable
@@ -163,3 +167,19 @@ def test_a_vendor_retry_after_of_years_pauses_everyone_for_a_minute_at_most(
 
     assert paused == [services.MAX_PAUSE_SECONDS]
     assert result.retry_after == services.MAX_PAUSE_SECONDS
+
+
+def test_the_export_counts_the_attempts_a_refused_row_stands_for(client, lead, settings):
+    settings.LOOKUP_USER_RATE = "1/m"
+    client.force_login(lead)
+    for _ in range(4):  # one bad search, then three refused by the limit
+        client.post("/", {"q": "!!"})
+
+    export = client.get(reverse("admin:devices_lookup_export"))
+
+    header, *rows = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode())))
+    counted = [dict(zip(header, row, strict=True)) for row in rows]
+    assert sorted((row["outcome"], row["attempts"]) for row in counted) == [
+        ("invalid_input", "1"),
+        ("rate_limited", "3"),
+    ]
