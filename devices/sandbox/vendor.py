@@ -9,7 +9,8 @@ support staff usually send, gets the full answer; so do the device's owner and i
 users whose devList shows it), and anyone asking about an unbound device. Any other user id
 asking about a bound device gets code 10010 "no record found", the "no record" code of the
 vendor's app string tables: a real vendor scopes the answer to a user, and a user with no
-relation to the device has no record of it. So one owner's answer is never another's.
+relation to the device has no record of it. So one owner's answer is never another's
+(docs/vendor-api.md#sandbox).
 """
 
 import hmac
