@@ -6,26 +6,15 @@ user's device list all warn. One second later it is fine. A rule that counts who
 or leaves the edge out fails here.
 """
 
-from datetime import UTC, datetime
-
 import pytest
 
-from devices import gwell
-from devices.presenters import (
-    BAD,
-    EXPIRY_WARNING_DAYS,
-    OK,
-    WARN,
-    expiry_cell,
-    plan_end_note,
-    sim_state,
-    storage_state,
-    verdict,
-)
+from devices.presenters.device import verdict
+from devices.presenters.formatting import BAD, OK, WARN
+from devices.presenters.plans import EXPIRY_WARNING_DAYS, plan_end_note, plan_state
+from devices.presenters.user import expiry_cell
+from tests.presenters.builders import DAY, HOUR, NOW, T, report, sim, storage
 
-NOW = datetime(2025, 3, 10, 4, 0, tzinfo=UTC)
-T = int(NOW.timestamp())
-MINUTE, HOUR, DAY = 60, 3600, 86400
+MINUTE = 60
 
 # Seconds from now to the plan's end, by a readable test id.
 WARNS = {
@@ -43,21 +32,6 @@ FINE = {
     "7d23h59m": 7 * DAY + 23 * HOUR + 59 * MINUTE,
 }
 ENDED = {"now": 0, "1s-ago": -1}
-
-
-def storage(ends_in: int) -> gwell.StoragePlan:
-    return gwell.StoragePlan(end_time=T + ends_in, srv_status=2, pkg_type=0, storage_days=7)
-
-
-def sim(ends_in: int) -> gwell.SimPlan:
-    return gwell.SimPlan(end_time=T + ends_in, srv_status=1, sim_id="89860021180000123456")
-
-
-def report(*, storage_plan=None, sim_plan=None) -> gwell.DeviceReport:
-    device = gwell.DeviceInfo(device_id="3435178203944", owner_id="-92233", online=1, signal=80)
-    return gwell.DeviceReport(
-        device=device, storage=storage_plan, sim=sim_plan, request_id="r-1", raw={}
-    )
 
 
 def test_the_warning_starts_seven_days_before_the_end():
@@ -83,7 +57,8 @@ def test_a_plan_ending_now_or_before_has_expired(ends_in):
     ("ends_in", "tone"), [(7 * DAY, WARN), (7 * DAY + 1, OK)], ids=["7d", "7d+1s"]
 )
 def test_the_plan_badges_change_at_the_edge(ends_in, tone):
-    cloud, data_plan = storage_state(storage(ends_in), NOW), sim_state(sim(ends_in), NOW)
+    cloud = plan_state(storage(end_time=T + ends_in), NOW)
+    data_plan = plan_state(sim(end_time=T + ends_in), NOW)
     assert (cloud.badge.text, cloud.badge.tone, cloud.problem) == ("In service", tone, tone == WARN)
     assert (data_plan.badge.text, data_plan.badge.tone, data_plan.problem) == (
         "Active",
@@ -92,8 +67,13 @@ def test_the_plan_badges_change_at_the_edge(ends_in, tone):
     )
 
 
+def both_plans_ending_in(seconds: int):
+    end = T + seconds
+    return report(storage_plan=storage(end_time=end), sim_plan=sim(end_time=end))
+
+
 def test_the_verdict_warns_on_the_last_second_of_the_seventh_day():
-    result = verdict(report(storage_plan=storage(7 * DAY), sim_plan=sim(7 * DAY)), NOW)
+    result = verdict(both_plans_ending_in(7 * DAY), NOW)
     assert result.text == (
         "Online; its 4G data plan expires in 7 days; its cloud storage expires in 7 days"
     )
@@ -101,7 +81,7 @@ def test_the_verdict_warns_on_the_last_second_of_the_seventh_day():
 
 
 def test_the_verdict_is_quiet_one_second_later():
-    result = verdict(report(storage_plan=storage(7 * DAY + 1), sim_plan=sim(7 * DAY + 1)), NOW)
+    result = verdict(both_plans_ending_in(7 * DAY + 1), NOW)
     assert (result.text, result.tone) == ("Online; nothing looks wrong", OK)
 
 
