@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import math
 import os
+import sqlite3
 import threading
 import time
 import uuid
@@ -439,8 +440,24 @@ def test_an_unusable_sqlite_file_refuses_calls_as_busy(tmp_path):
         limiter.ping()
 
 
-def test_ping_passes_on_a_working_store(store):
-    store.limiter().ping()
+def test_ping_passes_on_a_working_store_and_leaves_it_free(store):
+    assert store.limiter().ping() is None
+    # A ping that kept the store's lock, or took a slot, would refuse one of these.
+    fill(store.limiter(), "app", RATE)
+
+
+def test_ping_fails_while_the_sqlite_file_cannot_be_written(sqlite_store):
+    limiter = sqlite_store.limiter()
+    limiter.ping()
+    writer = sqlite3.connect(sqlite_store.path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # another process holding the write lock
+    try:
+        with pytest.raises(LimiterUnavailable):
+            limiter.ping()  # a read would pass here: ping proves the file is writable
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    limiter.ping()
 
 
 # Metering

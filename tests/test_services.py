@@ -1,18 +1,23 @@
-"""The lookup service: one complete audit row whatever happens, and the credential's health."""
+"""The lookup service: one complete audit row whatever happens, the credential's health, and
+answers cached for exactly what was asked (serial, owner, credential and app)."""
+
+import secrets
 
 import pytest
 
-from devices import services
+from devices import gwell, services
 from devices.audit import AuditContext
 from devices.models import Credential, Lookup
 from devices.ratelimit import LimiterUnavailable
-from devices.sandbox import FaultPlan, data
+from devices.sandbox import FaultPlan, SandboxApp, SandboxVendor, data, start_in_thread
 
-SN = data.device_by_key("online-wifi-mains").sn
+SN = data.device_by_key("online-wifi-mains").sn  # owned by data.FAMILY
+FAMILY = str(data.FAMILY)
+STRANGER = str(data.DOORBELLS)  # a real user with no relation to that camera
 
 
-def lookup(user, value=SN):
-    return services.lookup_device(audit=AuditContext(user=user), kind="sn", value=value)
+def lookup(user, value=SN, **options):
+    return services.lookup_device(audit=AuditContext(user=user), kind="sn", value=value, **options)
 
 
 def test_a_vendor_429_pauses_everyone_for_that_app(staff, credential, sandbox, monkeypatch):
@@ -101,3 +106,118 @@ def test_a_second_identical_lookup_is_served_from_the_cache_unless_refreshed(
 
     assert second.lookup.source == ("fresh" if refresh else "cached")
     assert sandbox.vendor.stats()["requests"] == (2 if refresh else 1)
+
+
+# The cache key: one owner's answer is never served for another owner, and one region's never
+# for another region. The sandbox answers devInfo per accessId (see devices/sandbox/vendor.py),
+# and every vendor answer carries its own requestId, so a served answer shows where it came from.
+
+
+def vendor_calls(sandbox, app_id: str | None = None) -> int:
+    stats = sandbox.vendor.stats()
+    return (stats["per_app"][app_id] if app_id else stats)["requests"]
+
+
+def test_another_owner_of_the_same_serial_reaches_the_vendor_and_gets_its_own_answer(
+    staff, credential, sandbox
+):
+    owner = lookup(staff, owner_id=FAMILY)
+    stranger = lookup(staff, owner_id=STRANGER)
+
+    assert owner.ok and owner.data.device.owner_id == FAMILY
+    assert isinstance(stranger.error, gwell.VendorRefused)
+    assert stranger.error.code == 10010
+    assert stranger.data is None
+    assert vendor_calls(sandbox) == 2
+    assert Lookup.objects.get(pk=stranger.lookup.pk).owner_id == STRANGER
+
+
+def test_the_unknown_owner_and_the_owner_each_have_their_own_cached_answer(
+    staff, credential, sandbox
+):
+    unknown = lookup(staff)
+    owner = lookup(staff, owner_id=FAMILY)
+    unknown_again = lookup(staff)
+    owner_again = lookup(staff, owner_id=FAMILY)
+
+    assert [unknown.lookup.source, owner.lookup.source] == ["fresh", "fresh"]
+    assert [unknown_again.lookup.source, owner_again.lookup.source] == ["cached", "cached"]
+    assert vendor_calls(sandbox) == 2
+    assert unknown.data.request_id != owner.data.request_id
+    assert unknown_again.data.request_id == unknown.data.request_id
+    assert owner_again.data.request_id == owner.data.request_id
+
+
+def make_credential(name: str, base_url: str, app: SandboxApp) -> Credential:
+    return Credential.objects.create(
+        name=name,
+        region=name,
+        base_url=base_url,
+        app_id=app.app_id,
+        app_token=app.app_token,
+        app_key=app.app_key,
+    )
+
+
+@pytest.fixture
+def other_region():
+    """A second vendor region: its own sandbox server and its own app."""
+    app = SandboxApp("eu-app", app_token=secrets.token_hex(16), app_key=secrets.token_hex(16))
+    with start_in_thread(SandboxVendor([app])) as running:
+        yield running, app
+
+
+def test_the_same_serial_through_two_regions_makes_two_calls_and_two_cache_entries(
+    staff, credential, sandbox, other_region
+):
+    eu_sandbox, eu_app = other_region
+    make_credential("eu", eu_sandbox.base_url, eu_app)
+
+    home = lookup(staff)
+    eu = lookup(staff, credential_name="eu")
+    home_again = lookup(staff)
+    eu_again = lookup(staff, credential_name="eu")
+
+    assert (vendor_calls(sandbox), vendor_calls(eu_sandbox)) == (1, 1)
+    assert [home.lookup.source, eu.lookup.source] == ["fresh", "fresh"]
+    assert [home_again.lookup.source, eu_again.lookup.source] == ["cached", "cached"]
+    assert home_again.data.request_id == home.data.request_id
+    assert eu_again.data.request_id == eu.data.request_id != home.data.request_id
+    assert (eu.lookup.credential_name, eu_again.lookup.credential_name) == ("eu", "eu")
+
+
+def test_two_credentials_with_the_same_app_id_do_not_share_answers(
+    staff, credential, sandbox, sandbox_app
+):
+    # Two regions may be issued the same app id; each credential still asks for itself.
+    make_credential("mirror", sandbox.base_url, sandbox_app)
+
+    home = lookup(staff)
+    mirror = lookup(staff, credential_name="mirror")
+    mirror_again = lookup(staff, credential_name="mirror")
+
+    assert [home.lookup.source, mirror.lookup.source, mirror_again.lookup.source] == [
+        "fresh",
+        "fresh",
+        "cached",
+    ]
+    assert vendor_calls(sandbox, sandbox_app.app_id) == 2
+    assert mirror_again.data.request_id == mirror.data.request_id != home.data.request_id
+
+
+def test_a_credential_moved_to_another_app_does_not_serve_the_old_apps_answer(
+    staff, credential, sandbox, other_region
+):
+    eu_sandbox, eu_app = other_region
+    before = lookup(staff)
+    credential.base_url = eu_sandbox.base_url
+    credential.app_id = eu_app.app_id
+    credential.app_token = eu_app.app_token
+    credential.app_key = eu_app.app_key
+    credential.save()
+
+    after = lookup(staff)
+
+    assert [before.lookup.source, after.lookup.source] == ["fresh", "fresh"]
+    assert (vendor_calls(sandbox), vendor_calls(eu_sandbox)) == (1, 1)
+    assert after.data.request_id != before.data.request_id

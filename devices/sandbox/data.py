@@ -1070,6 +1070,16 @@ def devices_of_user(user_id: int | str) -> list[Membership]:
     return owned + shared
 
 
+def relation_of(device: SandboxDevice, user_id: int | str) -> int | None:
+    """OWNER or GUEST when the device is on that user's account (as devList shows it), else None."""
+    number = _as_int(user_id)
+    if not number:
+        return None
+    if device.owner_id == number:
+        return OWNER
+    return GUEST if number in device.guests else None
+
+
 def demo_samples() -> list[tuple[str, str, str]]:
     """(kind, value, description) for the demo's search page; kind is "sn", "dev_id" or "user"."""
     return [

@@ -3,6 +3,14 @@
 The HTTP layer (server.py) hands over what arrived (endpoint, headers, raw body) and writes back
 the `Reply`. Everything that decides an answer, and everything counted, lives in SandboxVendor
 behind one lock, so the server can run a thread per connection.
+
+devInfo honours `accessId` (the vendor's table marks it required): `-1`, the unknown owner that
+support staff usually send, gets the full answer; so do the device's owner and its guests (the
+users whose devList shows it), and anyone asking about an unbound device. Any other user id
+asking about a bound device gets code 10010 "no record found", the "no record" code of the
+vendor's app string tables: a real vendor scopes the answer to a user, and a user with no
+relation to the device has no record of it. So one owner's answer is never another's
+(docs/vendor-api.md#sandbox).
 """
 
 import hmac
@@ -30,6 +38,7 @@ CODE_APP_NOT_EXIST = 10001
 CODE_PARAM_ERROR = 10002
 CODE_TOKEN_INVALID = 10003
 CODE_SIGNATURE_FAIL = 10007
+CODE_NO_RECORD = 10010
 CODE_TOO_FREQUENT = 10029
 CODE_DEVICE_NOT_EXIST = 12001
 
@@ -38,8 +47,12 @@ MSG_APP_NOT_EXIST = "appId not exist"
 MSG_PARAM_ERROR = "param error"
 MSG_TOKEN_INVALID = "appToken invalid"  # noqa: S105 (a message, not a token)
 MSG_SIGNATURE_FAIL = "signature validate fail:{}"  # -1, -2 or -3
+MSG_NO_RECORD = "no record found"
 MSG_TOO_FREQUENT = "request too frequent"
 MSG_DEVICE_NOT_EXIST = "device not exist"
+
+# devInfo's accessId for "owner not known"; the vendor's signing example sends it.
+UNKNOWN_USER = "-1"
 
 NONCE_MEMORY_SECONDS = 15 * 60
 RATE_WINDOW_SECONDS = 1.0
@@ -250,6 +263,8 @@ class SandboxVendor:
         device = data.device_by_sn(sn) if sn else data.device_by_id(dev_id)
         if device is None:
             return CODE_DEVICE_NOT_EXIST, MSG_DEVICE_NOT_EXIST, None
+        if not _answers_to(device, access_id):
+            return CODE_NO_RECORD, MSG_NO_RECORD, None
         return CODE_OK, MSG_OK, device.dev_info_data(now)
 
     # --- state, always under self._lock -------------------------------------------------------
@@ -367,6 +382,13 @@ def _json_object(body: bytes) -> dict[str, Any] | None:
     except ValueError:  # also UnicodeDecodeError
         return None
     return value if isinstance(value, dict) else None
+
+
+def _answers_to(device: data.SandboxDevice, access_id: int | str) -> bool:
+    """Whether devInfo about `device` answers the user `access_id` (see the module docstring)."""
+    if device.owner_id == 0 or str(access_id) == UNKNOWN_USER:
+        return True
+    return data.relation_of(device, access_id) is not None
 
 
 def _is_id(value: Any) -> bool:

@@ -1,3 +1,7 @@
+"""The request signer, pinned by the vendor's known-answer vectors and by crafted parameter sets."""
+
+import itertools
+
 import pytest
 
 from devices.gwell import signing
@@ -125,6 +129,92 @@ def test_it_signs_without_the_empty_signer_id_line():
 
 def test_it_sorts_names_in_plain_ascii_order_upper_case_first():
     assert string_to_sign({"b": "3", "a": "2", "B": "1"}) == "B:1\na:2\nb:3"
+
+
+# The sort order. The five POST parameters come out of sign_params() already in order, and
+# all their names start upper case, so the vectors alone cannot tell plain ASCII order from a
+# case-insensitive one or from no sorting at all: the tests below can.
+
+
+def vector_2_params() -> dict[str, str]:
+    return signing.sign_params(
+        host=VECTOR_2["host"],
+        body=VECTOR_2["body"],
+        signer_id=VECTOR_2["signer_id"],
+        nonce=VECTOR_2["nonce"],
+        timestamp=VECTOR_2["timestamp"],
+    )
+
+
+@pytest.mark.parametrize(
+    ("params", "secret", "signature"),
+    [
+        (vector_1_params(), VECTOR_1["secret"], VECTOR_1_SIGNATURE),
+        (vector_2_params(), VECTOR_2["secret"], VECTOR_2_SIGNATURE),
+    ],
+    ids=["vector-1", "vector-2"],
+)
+def test_the_vectors_sign_alike_whatever_order_their_parameters_arrive_in(
+    params, secret, signature
+):
+    for order in itertools.permutations(params.items()):
+        assert compute_signature(secret, string_to_sign(dict(order))) == signature, order
+
+
+def test_vector_1_lines_are_in_name_order_not_value_order():
+    names = [line.split(":", 1)[0] for line in string_to_sign(vector_1_params()).split("\n")]
+    values = list(vector_1_params().values())
+    assert names == sorted(names)
+    assert sorted(values) != values  # so a sort by value would give another string
+
+
+# What a GET would sign (docs/vendor-api.md#string-to-sign: its query parameters join the same
+# sorted list), given in an order that is neither sorted nor reversed. Lower-case names sort
+# after every upper-case one.
+GET_PARAMS = {
+    "appId": "0000175a370efbbe852dc1cd1b0b877e",
+    "X-IotVideo-Nonce": "1212",
+    "Host": "openapi.example.com",
+    "action": "devList",
+    "X-IotVideo-Timestamp": "1696757960",
+    "accessId": "-9223371981234556044",
+    "X-IotVideo-AccessID": "0000175a370efbbe852dc1cd1b0b877e",
+}
+GET_STRING_TO_SIGN = (
+    "Host:openapi.example.com\n"
+    "X-IotVideo-AccessID:0000175a370efbbe852dc1cd1b0b877e\n"
+    "X-IotVideo-Nonce:1212\n"
+    "X-IotVideo-Timestamp:1696757960\n"
+    "accessId:-9223371981234556044\n"
+    "action:devList\n"
+    "appId:0000175a370efbbe852dc1cd1b0b877e"
+)
+
+
+def test_it_sorts_lower_case_names_after_every_upper_case_one():
+    assert string_to_sign(GET_PARAMS) == GET_STRING_TO_SIGN
+
+
+@pytest.mark.parametrize(
+    "wrong_order",
+    [
+        pytest.param(lambda items: sorted(items, key=lambda i: i[0].lower()), id="ignoring-case"),
+        pytest.param(lambda items: sorted(items, key=lambda i: i[0].upper()), id="upper-cased"),
+        pytest.param(lambda items: sorted(items, key=lambda i: i[1]), id="by-value"),
+        pytest.param(lambda items: list(items), id="as-given"),
+        pytest.param(lambda items: sorted(items, reverse=True), id="reversed"),
+    ],
+)
+def test_the_crafted_set_tells_ascii_order_from_each_wrong_one(wrong_order):
+    # Guards the guard: each wrong order really gives another string for GET_PARAMS.
+    wrong = "\n".join(f"{name}:{value}" for name, value in wrong_order(GET_PARAMS.items()))
+    assert wrong != GET_STRING_TO_SIGN
+
+
+def test_it_sorts_by_name_not_by_the_whole_line():
+    # "-" and digits sort before ":", so sorting "Name:value" lines would put these first.
+    params = {"Host-Alias": "b", "a1": "d", "Host": "a", "a": "c"}
+    assert string_to_sign(params) == "Host:a\nHost-Alias:b\na:c\na1:d"
 
 
 @pytest.mark.parametrize(

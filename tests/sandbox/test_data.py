@@ -239,6 +239,19 @@ def test_every_bound_device_is_in_its_owners_list_and_unbound_ones_in_nobodys():
     assert listed == bound
 
 
+def test_a_devices_relation_to_a_user_is_the_one_that_users_list_shows():
+    # devInfo answers a user by relation_of; devList shows the same relations.
+    for user in USERS:
+        listed = {m.device.key: m.relation for m in data.devices_of_user(user.user_id)}
+        related = {
+            device.key: data.relation_of(device, user.user_id)
+            for device in DEVICES
+            if data.relation_of(device, user.user_id) is not None
+        }
+        assert related == listed, user.label
+    assert data.relation_of(data.device_by_key("unbound"), 0) is None
+
+
 def test_a_user_list_has_owned_devices_then_shared_ones():
     members = data.devices_of_user(str(data.DOORBELLS))
     relations = [m.relation for m in members]

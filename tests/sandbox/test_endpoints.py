@@ -39,6 +39,64 @@ def test_an_unknown_device_is_12001(running, app, fields):
     assert (answer["code"], answer["msg"], answer["data"]) == (12001, "device not exist", None)
 
 
+# devInfo's accessId: the full answer for the unknown owner, the owner and a guest; nothing for
+# anyone else (the choice is written down in devices/sandbox/vendor.py).
+
+
+@pytest.mark.parametrize(
+    ("key", "access_id"),
+    [
+        ("online-wifi-mains", "-1"),
+        ("online-wifi-mains", -1),
+        ("online-wifi-mains", str(data.FAMILY)),
+        ("online-wifi-mains", data.FAMILY),
+        ("guest-shared", str(data.RELATIVE)),
+        ("unbound", str(data.FAMILY)),
+        ("unbound", "123"),
+    ],
+    ids=[
+        "unknown-owner",
+        "unknown-owner-as-integer",
+        "owner",
+        "owner-as-integer",
+        "guest",
+        "unbound-any-user",
+        "unbound-unknown-user",
+    ],
+)
+def test_dev_info_answers_the_unknown_owner_the_owner_and_a_guest_in_full(
+    running, app, key, access_id
+):
+    device = data.device_by_key(key)
+    answer = dev_info(running.base_url, app, now=NOW, sn=device.sn, accessId=access_id).json()
+    assert (answer["code"], answer["msg"]) == (0, "ok")
+    assert answer["data"] == json.loads(json.dumps(device.dev_info_data(NOW)))
+
+
+@pytest.mark.parametrize(
+    "access_id",
+    [str(data.DOORBELLS), data.SHOP, str(data.NO_DEVICES), "123", "0", "-2", "not-a-number"],
+)
+@pytest.mark.parametrize("by", ["sn", "devId"])
+def test_dev_info_answers_any_other_user_no_record_found(running, app, access_id, by):
+    device = data.device_by_key("online-wifi-mains")
+    ident = {"sn": device.sn} if by == "sn" else {"sn": "", "devId": str(device.dev_id)}
+    answer = dev_info(running.base_url, app, now=NOW, accessId=access_id, **ident).json()
+    assert (answer["code"], answer["msg"], answer["data"]) == (10010, "no record found", None)
+
+
+def test_a_guest_of_one_device_is_a_stranger_to_the_owners_others(running, app):
+    other = data.device_by_key("storage-expiring-soon")  # the family's, not shared
+    assert data.relation_of(other, data.RELATIVE) is None
+    answer = dev_info(running.base_url, app, now=NOW, sn=other.sn, accessId=str(data.RELATIVE))
+    assert answer.json()["code"] == 10010
+
+
+def test_an_unknown_device_is_12001_whoever_asks(running, app):
+    answer = dev_info(running.base_url, app, now=NOW, sn="876ZZZZZZ9999", accessId="123").json()
+    assert answer["code"] == 12001
+
+
 @pytest.mark.parametrize(
     ("path", "fields"),
     [

@@ -116,7 +116,7 @@ def test_the_budget_is_shared_by_both_endpoints(app):
     list_codes = [_ask(vendor, app) for _ in range(6)]
     info_codes = []
     for _ in range(5):
-        body = body_for(app, "devInfo", sn="876ABCDEF0347", devId="", accessId="1")
+        body = body_for(app, "devInfo", sn="876ABCDEF0347", devId="", accessId="-1")
         headers = {"Host": HOST, **signed_headers(app, body, host=HOST, now=NOW)}
         info_codes.append(json.loads(vendor.handle("devInfo", headers, body).body)["code"])
     assert list_codes == [0] * 6
