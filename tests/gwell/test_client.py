@@ -9,6 +9,7 @@ import requests
 import responses
 
 import devices.gwell.client as client_module
+import devices.gwell.transport as transport_module
 from devices.gwell import (
     AppCredentials,
     BodyUnreadable,
@@ -1031,22 +1032,22 @@ def test_it_never_logs_the_body_or_the_signature(rsps, client, caplog):
 
 
 def test_it_shares_one_session_per_process():
-    assert client_module.shared_session() is client_module.shared_session()
+    assert transport_module.shared_session() is transport_module.shared_session()
 
 
 def test_it_makes_a_new_session_in_a_forked_process(monkeypatch):
-    parent_session = client_module.shared_session()
-    monkeypatch.setattr(client_module.os, "getpid", lambda: -1)
+    parent_session = transport_module.shared_session()
+    monkeypatch.setattr(transport_module.os, "getpid", lambda: -1)
 
-    child_session = client_module.shared_session()
+    child_session = transport_module.shared_session()
 
     assert child_session is not parent_session
-    assert client_module.shared_session() is child_session
+    assert transport_module.shared_session() is child_session
 
 
 @pytest.mark.parametrize("scheme", ["https://", "http://"])
 def test_the_shared_session_pools_connections_and_never_retries(scheme):
-    adapter = client_module.shared_session().get_adapter(f"{scheme}openapi.example.com/")
+    adapter = transport_module.shared_session().get_adapter(f"{scheme}openapi.example.com/")
 
     assert adapter.max_retries.total == 0
     assert adapter.poolmanager.connection_pool_kw["maxsize"] == 32

@@ -12,7 +12,7 @@ from dataclasses import asdict
 
 import pytest
 
-import devices.gwell.client as client_module
+import devices.gwell.transport as transport_module
 from devices.gwell import (
     AppCredentials,
     DeviceList,
@@ -25,7 +25,8 @@ from devices.gwell import (
     VendorUnavailable,
     errors,
 )
-from devices.gwell.client import MAX_BODY_BYTES, REDACTED, new_session
+from devices.gwell.transport import MAX_BODY_BYTES, new_session
+from devices.gwell.untrusted import REDACTED
 from tests import hostile_vendor
 from tests.hostile_vendor import HostileVendor
 
@@ -112,7 +113,7 @@ def test_the_echo_sends_the_secrets_back_even_spelled_in_escapes(vendor):
 @pytest.mark.parametrize("mode", ["echo_ok", "echo_not_found", "echo_http500", "echo_429"])
 def test_without_redaction_these_checks_would_see_the_secrets(vendor, monkeypatch, mode):
     # The negative control of the checks below: they catch a leak when there is one.
-    monkeypatch.setattr(client_module, "redact", lambda value, secrets: value)
+    monkeypatch.setattr(transport_module, "redact", lambda value, secrets: value)
 
     outcome, _ = call(vendor, mode)
 

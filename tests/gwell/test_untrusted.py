@@ -7,8 +7,8 @@ import pytest
 import responses
 
 from devices.gwell import DeviceNotFound, VendorRefused, VendorUnavailable, errors
-from devices.gwell.client import REDACTED, redact
 from devices.gwell.results import MAX_DEPTH, NestedTooDeeply, decode_block, loads
+from devices.gwell.untrusted import REDACTED, redact
 
 from .conftest import APP_KEY, APP_TOKEN, DEV_INFO_URL, envelope_text
 from .test_client import SN, add_dev_info
@@ -134,7 +134,7 @@ def test_it_reports_a_deeply_nested_envelope_as_a_bad_response(rsps, client, lev
 
 
 def test_format_characters_leave_every_vendor_string_keys_included():
-    from devices.gwell.client import without_format_characters
+    from devices.gwell.untrusted import without_format_characters
 
     answer = {
         "requestId": "req-\u202egnp.exe",

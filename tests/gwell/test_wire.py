@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from devices.gwell import AppCredentials, VendorClient, VendorUnavailable, sign
-from devices.gwell.client import new_session
+from devices.gwell.transport import new_session
 
 from .conftest import APP_ID, APP_KEY, APP_TOKEN, data_text
 
