@@ -1,34 +1,9 @@
 """Identical lookups at the same moment make one vendor call; good answers are kept briefly.
 
-`fetch(key, produce, ttl=..., wait=...)` answers from the cache when it can (CACHED). Otherwise
-one caller per key, across every process (and host, with Redis), becomes the leader: it takes a
-lock with a random token, runs `produce()` (the vendor call), publishes the payload and releases
-the lock (FRESH). Everyone else waits for that publication (SHARED). Inside a process the threads
-asking for one key first queue behind one of them, so only that one polls the store.
-
-- A published payload is cached for `ttl` seconds. A failure is never cached. By default it is
-  not published either: the leader releases its lock and re-raises, and a waiter in another
-  process takes over as leader. The threads of the leader's own process get a copy of the error.
-- With `share_error` and `revive_error`, a failure that `share_error` describes (a JSON-able
-  dict) is published for the waiters of that call, who raise `revive_error(description)` instead
-  of calling the vendor again. It is published only if no other caller holds the lock (a leader
-  whose lock was taken over keeps its failure to itself), it lingers like a payload for waiters
-  (`wait` + LOCK_MARGIN) and it is stored apart from the payloads: a later caller never gets it,
-  and the cached payload stays. A waiter that cannot revive it ignores it and carries on as
-  without these arguments. JSON only: the store is shared, so nothing read from it may run code.
-- The lock expires `lock_ttl` seconds after it was taken (default `wait` + LOCK_MARGIN), so a
-  leader that dies (SIGKILL, OOM) holds the key up no longer than that. Only the token's owner
-  deletes it.
-- A waiter gives up after `wait` seconds and produces the payload itself: nobody hangs.
-- `refresh=True` skips the cache read but still joins a call already in flight; it never returns
-  a payload (or failure) published before it started (publications are numbered from one
-  store-wide counter, and a waiter only takes a number higher than the one it read when it
-  started).
-
-Storage. SQLite: payloads in `lookup_entry`, failures in `lookup_failure` (a table added by
-CREATE TABLE IF NOT EXISTS, so a file from before works; code from before ignores it). Redis:
-`<prefix>result:<key>` / `cache:<key>` hold "seq stored_at\\npayload", `failure:<key>` holds
-"seq\\n<JSON description>". Both draw their numbers from the one counter.
+The coalescer's policy, the same for every store: `BaseCoordinator.fetch` (its docstring is the
+contract), and `fetch_lookup`, which the lookup service calls through this process's coordinator.
+The stores (`sqlite`, `redis`) supply the lock, cache and publications. README (Architecture,
+"Coalescing and cache") has the long story.
 """
 
 from __future__ import annotations
@@ -42,14 +17,14 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
-import redis
 from django.conf import settings
 from django.core.signals import setting_changed
+from django.db import models
+from django.utils.translation import gettext_lazy as _
 
-from devices.ratelimit import SQLITE_ERRORS, PerProcess, SqliteFile, redis_client
+from devices.stores import PerProcess
 
 log = logging.getLogger("supportdesk.coalescing")
 
@@ -57,16 +32,14 @@ log = logging.getLogger("supportdesk.coalescing")
 LOCK_MARGIN = 5.0
 # How often a waiting process looks for the leader's result (one poller per process and key).
 POLL_INTERVAL = 0.025
-# A SQLite transaction of the coordinator waits at most this long for the write lock.
-SQLITE_LOCK_TIMEOUT = 2.0
 
 
-class Source(StrEnum):
-    """Where an answer came from; the same values as Lookup.Source."""
+class Source(models.TextChoices):
+    """Where an answer came from; the audit log's `Lookup.source` takes these values."""
 
-    FRESH = "fresh"
-    CACHED = "cached"
-    SHARED = "shared"
+    FRESH = "fresh", _("fresh from the vendor")
+    CACHED = "cached", _("from cache")
+    SHARED = "shared", _("shared with a simultaneous lookup")
 
 
 # A failure as waiters in other processes may receive it (JSON-serialisable), or None: not shared.
@@ -109,6 +82,20 @@ class Answer:
     published_after: float
 
 
+@dataclass(frozen=True)
+class _Options:
+    """One fetch's settings, as its calls and publications need them."""
+
+    ttl: float
+    wait: float
+    lock_ttl: float
+    sharing: Sharing | None
+
+    def uncoordinated(self) -> _Options:
+        """Without the store: nothing cached, nothing shared."""
+        return _Options(ttl=0, wait=self.wait, lock_ttl=self.lock_ttl, sharing=None)
+
+
 class _Flight:
     """One thread's fetch of a key, which the process's other threads for that key wait on."""
 
@@ -124,7 +111,8 @@ WAIT = "wait"
 
 
 class BaseCoordinator:
-    """The protocol; subclasses supply the store operations (`_begin`, `_poll`, ...)."""
+    """The protocol; subclasses supply the store operations (`_begin`, `_poll`, ...) and the
+    errors their store raises (`store_errors`)."""
 
     store_errors: tuple[type[Exception], ...] = ()
 
@@ -146,7 +134,37 @@ class BaseCoordinator:
         revive_error: ReviveError | None = None,
         lock_ttl: float | None = None,
     ) -> tuple[str, Source, float]:
-        """(payload, source, stored_at epoch seconds) for `key`; see the module docstring."""
+        """(payload, source, stored_at epoch seconds) for `key`.
+
+        From the cache when it can (CACHED). Otherwise one caller per key, across every process
+        (and host, with Redis), becomes the leader: it takes a lock with a random token, runs
+        `produce()` (the vendor call), publishes the payload and releases the lock (FRESH).
+        Everyone else waits for that publication (SHARED). Inside a process the threads asking
+        for one key first queue behind one of them, so only that one polls the store.
+
+        - A published payload is cached for `ttl` seconds. A failure is never cached. By default
+          it is not published either: the leader releases its lock and re-raises, and a waiter in
+          another process takes over as leader. The threads of the leader's own process get a
+          copy of the error.
+        - With `share_error` and `revive_error`, a failure that `share_error` describes (a
+          JSON-able dict) is published for the waiters of that call, who raise
+          `revive_error(description)` instead of calling the vendor again. It is published only
+          if no other caller holds the lock (a leader whose lock was taken over keeps its failure
+          to itself), it lingers like a payload for waiters (`wait` + LOCK_MARGIN) and it is
+          stored apart from the payloads: a later caller never gets it, and the cached payload
+          stays. A waiter that cannot revive it ignores it and carries on as without these
+          arguments. JSON only: the store is shared, so nothing read from it may run code.
+        - The lock expires `lock_ttl` seconds after it was taken (default `wait` + LOCK_MARGIN),
+          so a leader that dies (SIGKILL, OOM) holds the key up no longer than that. Only the
+          token's owner deletes it.
+        - A waiter gives up after `wait` seconds and produces the payload itself: nobody hangs.
+        - `refresh=True` skips the cache read but still joins a call already in flight; it never
+          returns a payload (or failure) published before it started (publications are numbered
+          from one store-wide counter, and a waiter only takes a number higher than the one it
+          read when it started).
+        - When the store cannot be used, the call is made uncoordinated: nothing cached, nothing
+          shared.
+        """
         if (share_error is None) != (revive_error is None):
             raise TypeError("share_error and revive_error go together")
         sharing = None
@@ -372,20 +390,6 @@ class BaseCoordinator:
         raise NotImplementedError
 
 
-@dataclass(frozen=True)
-class _Options:
-    """One fetch's settings, as its calls and publications need them."""
-
-    ttl: float
-    wait: float
-    lock_ttl: float
-    sharing: Sharing | None
-
-    def uncoordinated(self) -> _Options:
-        """Without the store: nothing cached, nothing shared."""
-        return _Options(ttl=0, wait=self.wait, lock_ttl=self.lock_ttl, sharing=None)
-
-
 def _describe(key: str, error: Exception, share_error: ShareError) -> str | None:
     """share_error's description of `error` as JSON text, or None: not to be shared."""
     try:
@@ -424,298 +428,15 @@ def _copy_error(error: BaseException) -> BaseException:
     return clone if type(clone) is type(error) else error
 
 
-# SQLite: the limiter's file, tables of its own.
-
-COORDINATOR_SCHEMA = """
-CREATE TABLE IF NOT EXISTS lookup_entry (
-    key TEXT PRIMARY KEY, seq INTEGER NOT NULL, stored_at REAL NOT NULL, payload TEXT NOT NULL,
-    cache_until REAL NOT NULL, result_until REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS lookup_failure (
-    key TEXT PRIMARY KEY, seq INTEGER NOT NULL, stored_at REAL NOT NULL, description TEXT NOT NULL,
-    result_until REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS lookup_lock (
-    key TEXT PRIMARY KEY, token TEXT NOT NULL, expires_at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS lookup_seq (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL);
-INSERT OR IGNORE INTO lookup_seq (id, seq) VALUES (1, 0);
-"""
-
-
-class SqliteCoordinator(BaseCoordinator):
-    """Locks, cache and publications in a SQLite file: for the processes of one host."""
-
-    store_errors = SQLITE_ERRORS
-
-    def __init__(self, path: str, **options: Any) -> None:
-        super().__init__(**options)
-        self.file = SqliteFile(path, COORDINATOR_SCHEMA)
-        self._pruned_at = 0.0
-
-    def __repr__(self) -> str:
-        return f"SqliteCoordinator({self.file.path!r})"
-
-    def _begin(self, key: str) -> tuple[Entry | None, int]:
-        conn = self.file.connection()
-        conn.execute("BEGIN")  # one snapshot for both reads
-        try:
-            (seq,) = conn.execute("SELECT seq FROM lookup_seq WHERE id = 1").fetchone()
-            row = conn.execute(
-                "SELECT seq, stored_at, payload FROM lookup_entry "
-                "WHERE key = ? AND cache_until > ?",
-                (key, time.time()),
-            ).fetchone()
-        finally:
-            conn.execute("COMMIT")
-        return (Entry(*row) if row else None), seq
-
-    def _poll(
-        self, key: str, *, seen_seq: int, token: str, lock_ttl: float, failures: bool
-    ) -> Entry | Failure | str:
-        with self.file.transaction(SQLITE_LOCK_TIMEOUT) as conn:
-            now = time.time()
-            row = conn.execute(
-                "SELECT seq, stored_at, payload FROM lookup_entry "
-                "WHERE key = ? AND seq > ? AND result_until > ?",
-                (key, seen_seq, now),
-            ).fetchone()
-            if row:
-                return Entry(*row)
-            if failures:
-                row = conn.execute(
-                    "SELECT seq, description FROM lookup_failure "
-                    "WHERE key = ? AND seq > ? AND result_until > ?",
-                    (key, seen_seq, now),
-                ).fetchone()
-                if row:
-                    return Failure(*row)
-            lock = conn.execute(
-                "SELECT expires_at FROM lookup_lock WHERE key = ?", (key,)
-            ).fetchone()
-            if lock and lock[0] > now:
-                return WAIT
-            conn.execute(
-                "INSERT OR REPLACE INTO lookup_lock (key, token, expires_at) VALUES (?, ?, ?)",
-                (key, token, now + lock_ttl),
-            )
-            return LEADER
-
-    def _publish(
-        self,
-        key: str,
-        payload: str,
-        *,
-        stored_at: float,
-        ttl: float,
-        linger: float,
-        token: str | None,
-    ) -> None:
-        with self.file.transaction(SQLITE_LOCK_TIMEOUT) as conn:
-            now = time.time()
-            (seq,) = conn.execute(
-                "UPDATE lookup_seq SET seq = seq + 1 WHERE id = 1 RETURNING seq"
-            ).fetchone()
-            conn.execute(
-                "INSERT OR REPLACE INTO lookup_entry "
-                "(key, seq, stored_at, payload, cache_until, result_until) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (key, seq, stored_at, payload, now + ttl if ttl > 0 else 0.0, now + linger),
-            )
-            if token is not None:
-                conn.execute("DELETE FROM lookup_lock WHERE key = ? AND token = ?", (key, token))
-            if now - self._pruned_at > 60:
-                self._pruned_at = now
-                conn.execute(
-                    "DELETE FROM lookup_entry WHERE cache_until < ? AND result_until < ?",
-                    (now, now),
-                )
-                conn.execute("DELETE FROM lookup_failure WHERE result_until < ?", (now,))
-                conn.execute("DELETE FROM lookup_lock WHERE expires_at < ?", (now,))
-
-    def _publish_failure(
-        self, key: str, description: str, *, stored_at: float, linger: float, token: str | None
-    ) -> bool:
-        with self.file.transaction(SQLITE_LOCK_TIMEOUT) as conn:
-            now = time.time()
-            lock = conn.execute(
-                "SELECT token, expires_at FROM lookup_lock WHERE key = ?", (key,)
-            ).fetchone()
-            if lock and lock[1] > now and lock[0] != token:
-                return False  # another call holds the key: its waiters wait for it
-            (seq,) = conn.execute(
-                "UPDATE lookup_seq SET seq = seq + 1 WHERE id = 1 RETURNING seq"
-            ).fetchone()
-            conn.execute(
-                "INSERT OR REPLACE INTO lookup_failure "
-                "(key, seq, stored_at, description, result_until) VALUES (?, ?, ?, ?, ?)",
-                (key, seq, stored_at, description, now + linger),
-            )
-            if token is not None:
-                conn.execute("DELETE FROM lookup_lock WHERE key = ? AND token = ?", (key, token))
-            return True
-
-    def _release(self, key: str, token: str) -> None:
-        with self.file.transaction(SQLITE_LOCK_TIMEOUT) as conn:
-            conn.execute("DELETE FROM lookup_lock WHERE key = ? AND token = ?", (key, token))
-
-
-# Redis: shared by every host.
-
-# KEYS: result, lock, failure. ARGV: seen seq, token, lock ms, '1' to take failures.
-# Returns {'entry', value} for a publication newer than ARGV[1], else (with ARGV[4] == '1')
-# {'failure', value} for a failure newer than it, else {'leader'} when the lock was free and is
-# now ours, else {'wait'}.
-POLL_SCRIPT = """
-local value = redis.call('GET', KEYS[1])
-if value then
-  local seq = tonumber(string.match(value, '^(%d+) '))
-  if seq and seq > tonumber(ARGV[1]) then return {'entry', value} end
-end
-if ARGV[4] == '1' then
-  local failure = redis.call('GET', KEYS[3])
-  if failure then
-    local seq = tonumber(string.match(failure, '^(%d+)\\n'))
-    if seq and seq > tonumber(ARGV[1]) then return {'failure', failure} end
-  end
-end
-if redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', ARGV[3]) then return {'leader'} end
-return {'wait'}
-"""
-
-# KEYS: counter, result, cache, lock. ARGV: stored_at, payload, linger ms, ttl ms, token.
-PUBLISH_SCRIPT = """
-local seq = redis.call('INCR', KEYS[1])
-local value = seq .. ' ' .. ARGV[1] .. '\\n' .. ARGV[2]
-redis.call('SET', KEYS[2], value, 'PX', ARGV[3])
-if tonumber(ARGV[4]) > 0 then
-  redis.call('SET', KEYS[3], value, 'PX', ARGV[4])
-else
-  redis.call('DEL', KEYS[3])
-end
-if ARGV[5] ~= '' and redis.call('GET', KEYS[4]) == ARGV[5] then redis.call('DEL', KEYS[4]) end
-return seq
-"""
-
-# KEYS: counter, failure, lock. ARGV: description, linger ms, token ('' for none).
-# Returns the failure's number, or 0 when another token holds the lock (nothing published).
-PUBLISH_FAILURE_SCRIPT = """
-local holder = redis.call('GET', KEYS[3])
-if holder and holder ~= ARGV[3] then return 0 end
-local seq = redis.call('INCR', KEYS[1])
-redis.call('SET', KEYS[2], seq .. '\\n' .. ARGV[1], 'PX', ARGV[2])
-if holder then redis.call('DEL', KEYS[3]) end
-return seq
-"""
-
-RELEASE_SCRIPT = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-"""
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
-
-
-def _entry(value: bytes | str) -> Entry:
-    header, _, payload = _text(value).partition("\n")
-    seq, stored_at = header.split(" ")
-    return Entry(int(seq), float(stored_at), payload)
-
-
-def _failure(value: bytes | str) -> Failure:
-    seq, _, description = _text(value).partition("\n")
-    return Failure(int(seq), description)
-
-
-class RedisCoordinator(BaseCoordinator):
-    """Locks (SET NX PX), cache (SET PX) and publications in Redis."""
-
-    store_errors = (redis.RedisError,)
-
-    def __init__(
-        self, client: redis.Redis, prefix: str = "supportdesk:lookup:", **options: Any
-    ) -> None:
-        super().__init__(**options)
-        self.client = client
-        self.prefix = prefix
-        self._poll_script = client.register_script(POLL_SCRIPT)
-        self._publish_script = client.register_script(PUBLISH_SCRIPT)
-        self._publish_failure_script = client.register_script(PUBLISH_FAILURE_SCRIPT)
-        self._release_script = client.register_script(RELEASE_SCRIPT)
-
-    def __repr__(self) -> str:
-        return f"RedisCoordinator({self.client!r}, prefix={self.prefix!r})"
-
-    def _key(self, part: str, key: str = "") -> str:
-        return f"{self.prefix}{part}{key}"
-
-    def _begin(self, key: str) -> tuple[Entry | None, int]:
-        seq, cached = self.client.mget(self._key("seq"), self._key("cache:", key))
-        return (_entry(cached) if cached else None), int(seq or 0)
-
-    def _poll(
-        self, key: str, *, seen_seq: int, token: str, lock_ttl: float, failures: bool
-    ) -> Entry | Failure | str:
-        reply = self._poll_script(
-            keys=[
-                self._key("result:", key),
-                self._key("lock:", key),
-                self._key("failure:", key),
-            ],
-            args=[seen_seq, token, math.ceil(lock_ttl * 1000), "1" if failures else "0"],
-        )
-        state = _text(reply[0])
-        if state == "entry":
-            return _entry(reply[1])
-        if state == "failure":
-            return _failure(reply[1])
-        return state
-
-    def _publish(
-        self,
-        key: str,
-        payload: str,
-        *,
-        stored_at: float,
-        ttl: float,
-        linger: float,
-        token: str | None,
-    ) -> None:
-        self._publish_script(
-            keys=[
-                self._key("seq"),
-                self._key("result:", key),
-                self._key("cache:", key),
-                self._key("lock:", key),
-            ],
-            args=[
-                repr(stored_at),
-                payload,
-                math.ceil(linger * 1000),
-                math.ceil(ttl * 1000) if ttl > 0 else 0,
-                token or "",
-            ],
-        )
-
-    def _publish_failure(
-        self, key: str, description: str, *, stored_at: float, linger: float, token: str | None
-    ) -> bool:
-        seq = self._publish_failure_script(
-            keys=[self._key("seq"), self._key("failure:", key), self._key("lock:", key)],
-            args=[description, math.ceil(linger * 1000), token or ""],
-        )
-        return int(seq) > 0
-
-    def _release(self, key: str, token: str) -> None:
-        self._release_script(keys=[self._key("lock:", key)], args=[token])
-
-
 # One coordinator per process, built from the settings.
 
 
 def _coordinator_from_settings() -> BaseCoordinator:
+    # The stores build on this module, so they are imported when the first coordinator is built.
+    from devices.coalescing.redis import RedisCoordinator
+    from devices.coalescing.sqlite import SqliteCoordinator
+    from devices.stores import redis_client
+
     if settings.REDIS_URL:
         return RedisCoordinator(redis_client(settings.REDIS_URL))
     return SqliteCoordinator(settings.LIMITER_SQLITE_PATH)
