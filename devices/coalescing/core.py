@@ -24,6 +24,7 @@ from django.core.signals import setting_changed
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from devices.ratelimit import LimiterUnavailable
 from devices.stores import PerProcess
 
 log = logging.getLogger("supportdesk.coalescing")
@@ -90,10 +91,6 @@ class _Options:
     wait: float
     lock_ttl: float
     sharing: Sharing | None
-
-    def uncoordinated(self) -> _Options:
-        """Without the store: nothing cached, nothing shared."""
-        return _Options(ttl=0, wait=self.wait, lock_ttl=self.lock_ttl, sharing=None)
 
 
 class _Flight:
@@ -162,8 +159,8 @@ class BaseCoordinator:
           returns a payload (or failure) published before it started (publications are numbered
           from one store-wide counter, and a waiter only takes a number higher than the one it
           read when it started).
-        - When the store cannot be used, the call is made uncoordinated: nothing cached, nothing
-          shared.
+        - A store that cannot be used (not opened, not reachable) fails the lookup with
+          LimiterUnavailable before any vendor call: lookups never run uncoordinated.
         """
         if (share_error is None) != (revive_error is None):
             raise TypeError("share_error and revive_error go together")
@@ -245,13 +242,11 @@ class BaseCoordinator:
         started: float,
     ) -> Answer:
         deadline = started + options.wait
-        uncoordinated = options.uncoordinated()
         checked_at = time.monotonic()
         try:
             cached, seen_seq = self._begin(key)
-        except self.store_errors:
-            log.warning("lookup store unavailable; fetching %s uncoordinated", key, exc_info=True)
-            return self._produce(key, produce, uncoordinated, token=None, publish=False)
+        except self.store_errors as error:
+            raise LimiterUnavailable.from_error(error, key) from error
         if cached is not None and not refresh:
             return Answer(cached.payload, Source.CACHED, cached.stored_at, -math.inf)
         token = secrets.token_hex(16)
@@ -266,11 +261,8 @@ class BaseCoordinator:
                     lock_ttl=options.lock_ttl,
                     failures=sharing is not None,
                 )
-            except self.store_errors:
-                log.warning(
-                    "lookup store unavailable; fetching %s uncoordinated", key, exc_info=True
-                )
-                return self._produce(key, produce, uncoordinated, token=None, publish=False)
+            except self.store_errors as error:
+                raise LimiterUnavailable.from_error(error, key) from error
             if isinstance(state, Entry):
                 # Published after the previous look found nothing newer than seen_seq.
                 return Answer(state.payload, Source.SHARED, state.stored_at, checked_at)
@@ -293,48 +285,35 @@ class BaseCoordinator:
             time.sleep(min(self.poll_interval, remaining))
 
     def _produce(
-        self,
-        key: str,
-        produce: Callable[[], str],
-        options: _Options,
-        *,
-        token: str | None,
-        publish: bool = True,
+        self, key: str, produce: Callable[[], str], options: _Options, *, token: str | None
     ) -> Answer:
         """Run the call; publish its payload (releasing the lock), or on failure share it
         (releasing the lock) or just release the lock."""
         try:
             payload = produce()
         except BaseException as error:
-            self._after_failure(key, error, options, token=token, publish=publish)
+            self._after_failure(key, error, options, token=token)
             raise
         published_after = time.monotonic()
         stored_at = time.time()
-        if publish:
-            try:
-                self._publish(
-                    key,
-                    payload,
-                    stored_at=stored_at,
-                    ttl=options.ttl,
-                    linger=options.wait + self.lock_margin,
-                    token=token,
-                )
-            except self.store_errors:
-                log.warning("could not publish the lookup %s", key, exc_info=True)
+        try:
+            self._publish(
+                key,
+                payload,
+                stored_at=stored_at,
+                ttl=options.ttl,
+                linger=options.wait + self.lock_margin,
+                token=token,
+            )
+        except self.store_errors:
+            log.warning("could not publish the lookup %s", key, exc_info=True)
         return Answer(payload, Source.FRESH, stored_at, published_after)
 
     def _after_failure(
-        self,
-        key: str,
-        error: BaseException,
-        options: _Options,
-        *,
-        token: str | None,
-        publish: bool,
+        self, key: str, error: BaseException, options: _Options, *, token: str | None
     ) -> None:
         description = None
-        if publish and options.sharing is not None and isinstance(error, Exception):
+        if options.sharing is not None and isinstance(error, Exception):
             description = _describe(key, error, options.sharing.share_error)
         try:
             if description is not None:

@@ -50,7 +50,8 @@ class VendorBusy(Exception):
 
 
 class LimiterUnavailable(VendorBusy):
-    """The limiter's store (SQLite file or Redis) failed. Nothing is sent without a slot.
+    """The limiter's store (SQLite file or Redis) failed. Nothing is sent without a slot, and no
+    lookup runs uncoordinated: the coalescer, which shares the store, raises it too.
 
     A kind of VendorBusy, so that callers answer it the same way: 503 with Retry-After.
     """

@@ -1,10 +1,12 @@
 """Lookup coalescing and the short cache, on SQLite and on Redis: one vendor call for identical
 lookups at once, answers cached for their ttl, refreshes, leaders that fail or die, the lock's
-lifetime, and a store that fails.
+lifetime, and a store that fails (the lookup fails too; it never runs uncoordinated).
 """
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
 import time
 from collections import Counter
@@ -12,8 +14,9 @@ from typing import Any
 
 import pytest
 
-from devices.coalescing import RedisCoordinator, Source
-from devices.stores import redis_client
+from devices.coalescing import RedisCoordinator, Source, SqliteCoordinator
+from devices.ratelimit import LimiterUnavailable
+from devices.stores import SqliteFile, redis_client
 from tests.coalescing.coordinators import TTL, WAIT, Call, Vendor
 from tests.workers import go, run_in_processes, start_processes
 
@@ -289,16 +292,73 @@ def test_a_waiter_produces_itself_when_its_wait_is_over(store):
     assert first.result()[:2] == ("slow", Source.FRESH)
 
 
-# The store failing
+# The store failing: the lookup fails with LimiterUnavailable; it never runs uncoordinated.
 
 
-def test_an_unreachable_store_still_answers_from_the_vendor():
+def test_an_unreachable_redis_fails_the_lookup_without_calling_the_vendor():
     coordinator = RedisCoordinator(redis_client("redis://127.0.0.1:1/0"))
-    vendor = Vendor("direct")
+    vendor = Vendor("never")
 
     started = time.monotonic()
-    answer = coordinator.fetch("k", vendor, ttl=TTL, wait=WAIT)
+    with pytest.raises(LimiterUnavailable) as refused:
+        coordinator.fetch("k", vendor, ttl=TTL, wait=WAIT)
 
-    assert answer[:2] == ("direct", Source.FRESH)
-    assert vendor.calls == 1
     assert time.monotonic() - started < 1
+    assert vendor.calls == 0
+    assert refused.value.key == "k"
+
+
+def test_an_unusable_sqlite_file_fails_the_lookup_without_calling_the_vendor(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    coordinator = SqliteCoordinator(str(blocker / "limiter.sqlite3"))
+    vendor = Vendor("never")
+
+    with pytest.raises(LimiterUnavailable):
+        coordinator.fetch("k", vendor, ttl=TTL, wait=WAIT)
+
+    assert vendor.calls == 0
+
+
+def test_a_sqlite_file_that_cannot_be_opened_in_time_fails_the_lookup(tmp_path, monkeypatch):
+    monkeypatch.setattr(SqliteFile, "open_timeout", 0.2)
+    coordinator = SqliteCoordinator(str(tmp_path / "limiter.sqlite3"))
+    vendor = Vendor("after")
+    # Another process is opening the file, and does not finish.
+    held = os.open(coordinator.file.lock_path, os.O_RDWR | os.O_CREAT)
+    fcntl.flock(held, fcntl.LOCK_EX)
+    try:
+        started = time.monotonic()
+        with pytest.raises(LimiterUnavailable):
+            coordinator.fetch("k", vendor, ttl=TTL, wait=WAIT)
+        assert 0.2 <= time.monotonic() - started < 1.0
+        assert vendor.calls == 0
+    finally:
+        os.close(held)
+
+    assert coordinator.fetch("k", vendor, ttl=TTL, wait=WAIT)[:2] == ("after", Source.FRESH)
+
+
+def test_a_store_failing_while_a_lookup_waits_fails_it_without_calling_the_vendor(store):
+    leader = Vendor("a", hold=True)
+    first = Call(store.coordinator(), "k", leader)
+    assert leader.started.wait(5)
+    waiting = store.coordinator()
+    poll = waiting._poll
+    polls = 0
+
+    def failing_poll(*args: Any, **kwargs: Any) -> Any:
+        nonlocal polls
+        polls += 1
+        if polls > 2:  # it has waited a little: now the store goes away
+            raise waiting.store_errors[0]("the store went away")
+        return poll(*args, **kwargs)
+
+    waiting._poll = failing_poll  # type: ignore[method-assign]
+    vendor = Vendor("never")
+    waiter = Call(waiting, "k", vendor)
+
+    assert isinstance(waiter.result(), LimiterUnavailable)
+    assert vendor.calls == 0
+    leader.released.set()
+    assert first.result()[:2] == ("a", Source.FRESH)

@@ -1,11 +1,11 @@
 """`fetch_lookup`, the coalescer as the lookup service uses it: this process's coordinator
-built from the settings."""
+built from the settings, and a lookup whose store cannot be used."""
 
 from __future__ import annotations
 
 import pytest
 
-from devices import coalescing
+from devices import coalescing, services
 from devices.coalescing import (
     RedisCoordinator,
     Source,
@@ -13,6 +13,9 @@ from devices.coalescing import (
     fetch_lookup,
     get_coordinator,
 )
+from devices.models import Lookup
+from devices.ratelimit import LimiterUnavailable
+from devices.sandbox import data
 from tests.coalescing.coordinators import REDIS_URL, Vendor
 
 
@@ -53,3 +56,28 @@ def test_fetch_lookup_caches_for_lookup_cache_seconds(coordinator_settings):
     coordinator_settings.LOOKUP_CACHE_SECONDS = 0
     assert fetch_lookup("k2", Vendor("d"))[:2] == ("d", Source.FRESH)
     assert fetch_lookup("k2", Vendor("e"))[:2] == ("e", Source.FRESH)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "redis"])
+def test_a_lookup_whose_store_cannot_be_used_fails_before_any_vendor_call(
+    backend, settings, tmp_path, staff, credential, sandbox
+):
+    # The coalescer's store is the limiter's: when it cannot be used, the lookup gets the
+    # limiter's error (a 503 page) instead of calling the vendor uncoordinated.
+    if backend == "sqlite":
+        blocker = tmp_path / "a-file"
+        blocker.write_text("")
+        settings.REDIS_URL = ""
+        settings.LIMITER_SQLITE_PATH = str(blocker / "limiter.sqlite3")
+    else:
+        settings.REDIS_URL = "redis://127.0.0.1:1/0"
+
+    result = services.lookup_device(
+        user=staff, kind="sn", value=data.device_by_key("online-wifi-mains").sn
+    )
+
+    assert isinstance(result.error, LimiterUnavailable)
+    assert result.retry_after == result.error.retry_after
+    assert sandbox.vendor.stats()["requests"] == 0
+    row = Lookup.objects.get()
+    assert (row.outcome, row.source) == (Lookup.Outcome.RATE_LIMITED, "")

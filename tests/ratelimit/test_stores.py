@@ -3,6 +3,7 @@ SQLite file, and what a caller gets when the store fails (LimiterUnavailable, ne
 
 from __future__ import annotations
 
+import fcntl
 import os
 import time
 
@@ -10,7 +11,7 @@ import pytest
 
 from devices import ratelimit
 from devices.ratelimit import LimiterUnavailable, RedisLimiter, SqliteLimiter, VendorBusy
-from devices.stores import redis_client
+from devices.stores import SqliteFile, redis_client
 from tests.ratelimit.limiters import RATE, WINDOW, Store, fill
 from tests.workers import max_admitted_in_window, run_in_processes, take
 
@@ -113,3 +114,23 @@ def test_an_unusable_sqlite_file_refuses_calls_as_busy(tmp_path):
         take(limiter, "app", timeout=2.0)
     with pytest.raises(LimiterUnavailable):
         limiter.ping()
+
+
+def test_a_sqlite_file_that_cannot_be_opened_in_time_refuses_calls_as_busy(
+    sqlite_store, monkeypatch
+):
+    monkeypatch.setattr(SqliteFile, "open_timeout", 0.2)
+    limiter = sqlite_store.limiter()
+    # Another process is opening the file, and does not finish.
+    held = os.open(limiter.file.lock_path, os.O_RDWR | os.O_CREAT)
+    fcntl.flock(held, fcntl.LOCK_EX)
+    try:
+        started = time.monotonic()
+        with pytest.raises(LimiterUnavailable) as refused:
+            take(limiter, "app", timeout=2.0)
+        assert 0.2 <= time.monotonic() - started < 1.0
+        assert "OperationalError" in str(refused.value)
+    finally:
+        os.close(held)
+
+    take(limiter, "app", timeout=0)  # once the other is done, it opens
