@@ -71,7 +71,7 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=float, default=40, help="sandbox answer delay")
     parser.add_argument("--jitter-ms", type=float, default=40, help="plus up to this, random")
     args = parser.parse_args()
-    # Each slot turns over every window + call duration (devices/ratelimit.py), so this is the
+    # Each slot turns over every window + call duration (devices/ratelimit/), so this is the
     # most the vendor can see on average; the rest of a call (signing, HTTP) adds a little.
     mean_call = (args.latency_ms + args.jitter_ms / 2) / 1000
     print(

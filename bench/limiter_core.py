@@ -5,11 +5,12 @@
 
 Each process runs `threads` callers that take slots one after another with the production
 timeout (VENDOR_MAX_WAIT, 2 s), on one key, at the production budget (10 per 1 s + 0.05 s
-margin). Printed per store: the admitted rate; the most calls admitted in any sliding window of
-1 s (the vendor's) and of the limiter's own window, counted the honest way (only calls whose
-whole acquire() lies inside the window); wait percentiles and refusals; and the cost of one
-uncontended acquire. The honest count is a lower bound: admissions that the callers could not
-pin down to one window are left out, so the figures to read are "never above 10" and the rate.
+margin); each call is over as soon as it is admitted (reserve, then finish). Printed per store:
+the admitted rate; the most calls admitted in any sliding window of 1 s (the vendor's) and of
+the limiter's own window, counted the honest way (only calls whose whole reserve() lies inside
+the window); wait percentiles and refusals; and the cost of one uncontended call. The honest
+count is a lower bound: admissions that the callers could not pin down to one window are left
+out, so the figures to read are "never above 10" and the rate.
 The vendor's own view, through gunicorn and HTTP, is bench/limiter.py.
 """
 
@@ -28,7 +29,7 @@ import redis
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from devices.ratelimit import RedisLimiter, SqliteLimiter
-from tests.limiter_worker import max_admitted_in_window, run_in_processes
+from tests.workers import max_admitted_in_window, run_in_processes, take
 
 RATE = 10
 PERIOD = 1.0
@@ -55,16 +56,17 @@ def spec(backend: str, workdir: str, prefix: str) -> dict:
 
 
 def uncontended_cost(backend: str, workdir: str, prefix: str, calls: int = 2000) -> float:
-    """Microseconds per acquire() that finds a free slot (a new key each time)."""
+    """Microseconds per call (reserve, meter, finish) that finds a free slot (a new key each
+    time)."""
     if backend == "sqlite":
         limiter = SqliteLimiter(f"{workdir}/cost.sqlite3", rate=RATE, window=PERIOD)
     else:
         client = redis.Redis.from_url(REDIS_URL)
         limiter = RedisLimiter(client, rate=RATE, window=PERIOD, prefix=prefix + "cost:")
-    limiter.acquire("warm-up", timeout=0)
+    take(limiter, "warm-up", timeout=0)
     started = time.perf_counter()
     for n in range(calls):
-        limiter.acquire(f"key-{n}", timeout=0)  # a new key: always free
+        take(limiter, f"key-{n}", timeout=0)  # a new key: always free
     return (time.perf_counter() - started) / calls * 1e6
 
 
@@ -121,7 +123,7 @@ def run(backend: str, *, processes: int, threads: int, seconds: float) -> None:
         f"  refusals (VendorBusy)   {len(refused)}"
         + (f", in {max(e - s for s, e, _ in refused):.3f} s at most" if refused else "")
     )
-    print(f"  uncontended acquire     {cost:.0f} µs")
+    print(f"  uncontended call        {cost:.0f} µs")
 
 
 def main() -> None:

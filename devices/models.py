@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from devices import gwell
+from devices.coalescing import Source as AnswerSource
 from devices.credentials import vendor_url_problem
 from devices.crypto import EncryptedTextField
 
@@ -93,10 +94,7 @@ class Lookup(models.Model):
         RATE_LIMITED = "rate_limited", _("rate limited")
         INVALID_INPUT = "invalid_input", _("invalid input")
 
-    class Source(models.TextChoices):
-        FRESH = "fresh", _("fresh from the vendor")
-        CACHED = "cached", _("from cache")
-        SHARED = "shared", _("shared with a simultaneous lookup")
+    Source = AnswerSource
 
     class Endpoint(models.TextChoices):
         DEV_INFO = "devInfo", "devInfo"

@@ -1,9 +1,11 @@
-"""The shared vendor limiter: never more than the rate in any window, waits bounded, both stores.
+"""The limiter's policy on both stores: never more than the rate in any window, waits bounded,
+pauses, slots held until a call is over, and the limiter built from the settings.
 
-The limit is checked the honest way (tests.limiter_worker.max_admitted_in_window): a call counts
-against a window only when the caller's whole wait, from calling acquire() to its return, lies
-inside it. A limiter that admits one call too many, or counts per clock-aligned window, fails
-the same check (the negative controls below).
+The limit is checked the honest way (tests.workers.max_admitted_in_window): a call counts against
+a window only when the caller's whole wait, from calling reserve() to its return, lies inside
+it. A limiter that admits one call too many, or counts per clock-aligned window, fails the same
+check (the negative controls below). Every call here is made the way production makes it:
+reserve(hold=...) and finish() (tests.workers.take).
 """
 
 from __future__ import annotations
@@ -14,93 +16,31 @@ import os
 import sqlite3
 import threading
 import time
-import uuid
 from collections import Counter
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import redis
 
 from devices import ratelimit
 from devices.ratelimit import (
-    LimiterUnavailable,
     RedisLimiter,
+    Slot,
     SqliteLimiter,
     VendorBusy,
     acquire_vendor_slot,
     get_limiter,
     parse_rate,
 )
-from tests.limiter_worker import (
+from tests.ratelimit.limiters import RATE, REDIS_URL, WINDOW, fill
+from tests.workers import (
     go,
     hammer,
     max_admitted_in_window,
     results,
     run_in_processes,
     start_processes,
+    take,
 )
-
-REDIS_URL = "redis://127.0.0.1:6379/15"
-RATE = 10
-WINDOW = 0.5
-
-
-class Store:
-    """Makes limiters of one backend on one fresh store, and worker specs for the same store."""
-
-    def __init__(self, backend: str, tmp_path: Any) -> None:
-        self.backend = backend
-        self.path = str(tmp_path / "limiter.sqlite3")
-        self.prefix = f"test:limit:{uuid.uuid4().hex}:"
-        self.client = redis.Redis.from_url(REDIS_URL) if backend == "redis" else None
-
-    def limiter(self, rate: int = RATE, window: float = WINDOW) -> SqliteLimiter | RedisLimiter:
-        if self.client is not None:
-            return RedisLimiter(self.client, rate=rate, window=window, prefix=self.prefix)
-        return SqliteLimiter(self.path, rate=rate, window=window)
-
-    def spec(self, rate: int = RATE, window: float = WINDOW) -> dict[str, Any]:
-        return {
-            "kind": "limiter",
-            "backend": self.backend,
-            "path": self.path,
-            "url": REDIS_URL,
-            "prefix": self.prefix,
-            "rate": rate,
-            "window": window,
-        }
-
-    def clean(self) -> None:
-        if self.client is not None:
-            keys = list(self.client.scan_iter(f"{self.prefix}*"))
-            if keys:
-                self.client.delete(*keys)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("redis", marks=pytest.mark.redis)])
-def store(request, tmp_path) -> Iterator[Store]:
-    store = Store(request.param, tmp_path)
-    yield store
-    store.clean()
-
-
-@pytest.fixture
-def sqlite_store(tmp_path) -> Store:
-    return Store("sqlite", tmp_path)
-
-
-@pytest.fixture
-def redis_store(tmp_path) -> Iterator[Store]:
-    store = Store("redis", tmp_path)
-    yield store
-    store.clean()
-
-
-def fill(limiter: Any, key: str, n: int = RATE) -> None:
-    for _ in range(n):
-        limiter.acquire(key, timeout=0)
-
 
 # parse_rate
 
@@ -169,7 +109,7 @@ class FixedWindowCounter:
         self.counts: Counter[tuple[str, int]] = Counter()
         self.lock = threading.Lock()
 
-    def acquire(self, key: str, *, timeout: float) -> float:
+    def reserve(self, key: str, *, timeout: float, hold: float) -> Slot:
         started = time.monotonic()
         while True:
             now = time.time()
@@ -177,7 +117,7 @@ class FixedWindowCounter:
             with self.lock:
                 if self.counts[slot] < self.rate:
                     self.counts[slot] += 1
-                    return time.monotonic() - started
+                    return Slot(time.monotonic() - started, lambda: None)
             wait = (slot[1] + 1) * self.window - now
             if time.monotonic() - started + wait > timeout:
                 raise VendorBusy(wait, key)
@@ -195,7 +135,7 @@ def burst_across_a_window_boundary(limiter: Any, key: str) -> list[tuple[float, 
     def call() -> None:
         started = time.monotonic()
         try:
-            limiter.acquire(key, timeout=0.05)
+            take(limiter, key, timeout=0.05)
         except VendorBusy:
             return
         admitted.append((started, time.monotonic()))
@@ -239,7 +179,7 @@ def test_each_key_has_its_own_budget(store):
 
     fill(limiter, "app-b")  # would raise VendorBusy if the keys shared one log
     with pytest.raises(VendorBusy):
-        limiter.acquire("app-a", timeout=0)
+        take(limiter, "app-a", timeout=0)
 
 
 # Waits
@@ -250,7 +190,7 @@ def test_a_caller_waits_for_the_next_slot_when_it_comes_within_its_timeout(store
     first_call = time.monotonic()
     fill(limiter, "app")
 
-    waited = limiter.acquire("app", timeout=2.0)
+    waited = take(limiter, "app", timeout=2.0)
 
     assert time.monotonic() >= first_call + WINDOW  # not before the first call left the window
     assert 0 < waited < 1.0
@@ -262,7 +202,7 @@ def test_a_caller_is_refused_at_once_when_the_wait_exceeds_its_timeout(store):
 
     started = time.monotonic()
     with pytest.raises(VendorBusy) as refused:
-        limiter.acquire("app", timeout=1.0)
+        take(limiter, "app", timeout=1.0)
     elapsed = time.monotonic() - started
 
     assert elapsed < 0.5  # it knew the wait (about 2 s) and did not sleep through its 1 s
@@ -271,7 +211,7 @@ def test_a_caller_is_refused_at_once_when_the_wait_exceeds_its_timeout(store):
     assert str(refused.value).startswith("The vendor's request budget is in use; try again in ")
 
 
-def test_under_saturation_every_acquire_returns_within_its_timeout(store):
+def test_under_saturation_every_call_returns_within_its_timeout(store):
     result = hammer(store.limiter(), "app", threads=30, calls=1, timeout=0.2)
 
     durations = [end - start for start, end, _ in result["refused"]]
@@ -289,14 +229,14 @@ def test_a_refused_call_takes_no_slot(store):
     time.sleep(WINDOW / 2)
     for _ in range(20):
         with pytest.raises(VendorBusy):
-            limiter.acquire("app", timeout=0)
+            take(limiter, "app", timeout=0)
 
     time.sleep(max(first_call + WINDOW + 0.05 - time.monotonic(), 0))
 
     # The first ten have left the window; had the refusals taken slots, they would still be in.
     fill(limiter, "app")
     with pytest.raises(VendorBusy):
-        limiter.acquire("app", timeout=0)
+        take(limiter, "app", timeout=0)
 
 
 def test_vendor_busy_survives_copying():
@@ -313,7 +253,7 @@ def test_vendor_busy_survives_copying():
 
 
 def test_a_pause_holds_off_other_processes(store):
-    job = {"action": "acquire", "spec": store.spec(), "key": "app"}
+    job = {"action": "take", "spec": store.spec(), "key": "app"}
     workers = start_processes([{**job, "timeout": 0.1}, {**job, "timeout": 3.0}])
     limiter = store.limiter()
 
@@ -325,119 +265,25 @@ def test_a_pause_holds_off_other_processes(store):
     assert 0 < impatient["busy"] <= 0.6
     assert patient["ended"] >= paused_at + 0.6  # it was admitted only once the pause was over
     assert 0 < patient["waited"] < 1.0
-    assert limiter.paused_for("app") == 0.0
+    take(limiter, "app", timeout=0)  # the pause is over: admitted at once
+
+
+def paused_for(limiter: Any, key: str) -> float:
+    """The Retry-After a caller gets while `key` is paused (every slot is free here)."""
+    with pytest.raises(VendorBusy) as refused:
+        take(limiter, key, timeout=0)
+    return refused.value.retry_after
 
 
 def test_a_pause_is_lengthened_but_never_shortened(store):
     limiter = store.limiter()
     limiter.pause("app", 1.0)
     limiter.pause("app", 0.1)
-    assert limiter.paused_for("app") > 0.8
+    assert 0.8 < paused_for(limiter, "app") <= 1.0
 
     limiter.pause("app", 2.0)
-    assert limiter.paused_for("app") > 1.8
-    assert limiter.paused_for("another-app") == 0.0
-
-
-# Clocks
-
-
-def skewed_hammer(store: Store, seconds: float) -> tuple[list[tuple[float, ...]], list[float]]:
-    """Two processes, one clock a second fast and one a second slow, share one key."""
-    job = {"action": "hammer", "spec": store.spec(), "key": "app", "seconds": seconds}
-    job.update(threads=5, calls=2, timeout=0.1)
-    answers = run_in_processes([{**job, "skew": 1.0}, {**job, "skew": -1.0}])
-    admitted = [tuple(span) for answer in answers for span in answer["admitted"]]
-    retry_afters = [refusal[2] for answer in answers for refusal in answer["refused"]]
-    return admitted, retry_afters
-
-
-def test_the_redis_limiter_keeps_one_timeline_when_hosts_clocks_disagree(redis_store):
-    admitted, retry_afters = skewed_hammer(redis_store, seconds=3.0)
-
-    assert len(admitted) == 20
-    assert max_admitted_in_window(admitted, WINDOW) == RATE
-    # Nobody saw another's calls in its future, which would make it wait past one window.
-    assert max(retry_afters) <= WINDOW
-
-
-def test_the_same_skew_breaks_a_limiter_that_trusts_the_callers_clocks(sqlite_store):
-    # The SQLite limiter times calls with time.time(): right for one host, wrong for two. The
-    # fast clock drops the slow one's calls as old; the slow one waits for calls "in the future".
-    # Which process goes first decides which way it breaks: too many calls in one window, or
-    # the slow clock's calls starved for seconds behind calls it sees in its future.
-    admitted, _ = skewed_hammer(sqlite_store, seconds=4.0)
-    span = max(end for _, end in admitted) - min(start for start, _ in admitted)
-
-    assert (
-        max_admitted_in_window(admitted, WINDOW) > RATE or len(admitted) < 20 or span > 4 * WINDOW
-    )
-
-
-# Processes
-
-
-def test_the_sqlite_limiter_opens_its_own_connection_after_a_fork(sqlite_store):
-    limiter = sqlite_store.limiter()
-    fill(limiter, "app", 5)
-    parent_connection = limiter.file.connection()
-
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: report, then leave without running anything of pytest
-        code = 1
-        try:
-            own = limiter.file.connection() is not parent_connection
-            fill(limiter, "app", 5)
-            try:
-                limiter.acquire("app", timeout=0)
-                shared = False
-            except VendorBusy:
-                shared = True
-            os.write(write, f"{own} {shared}".encode())
-            code = 0
-        finally:
-            os._exit(code)
-    os.close(write)
-    _, status = os.waitpid(pid, 0)
-    report = os.read(read, 100).decode()
-    os.close(read)
-
-    assert os.waitstatus_to_exitcode(status) == 0
-    assert report == "True True"  # its own connection, and the parent's five calls counted
-    with pytest.raises(VendorBusy):
-        limiter.acquire("app", timeout=0)  # and the child's five count here
-
-
-# The store failing
-
-
-def test_an_unreachable_redis_refuses_calls_as_busy_within_a_second():
-    limiter = RedisLimiter(ratelimit.redis_client("redis://127.0.0.1:1/0"), rate=RATE, window=1)
-
-    started = time.monotonic()
-    with pytest.raises(LimiterUnavailable) as refused:
-        limiter.acquire("app", timeout=2.0)
-
-    assert time.monotonic() - started < 1.0
-    assert isinstance(refused.value, VendorBusy)
-    assert refused.value.retry_after == ratelimit.STORE_RETRY_AFTER
-    assert str(refused.value) == ratelimit.STORE_MESSAGE.format(
-        error="ConnectionError", seconds=ratelimit.STORE_RETRY_AFTER
-    )
-    with pytest.raises(LimiterUnavailable):
-        limiter.ping()
-
-
-def test_an_unusable_sqlite_file_refuses_calls_as_busy(tmp_path):
-    blocker = tmp_path / "a-file"
-    blocker.write_text("")
-    limiter = SqliteLimiter(blocker / "limiter.sqlite3", rate=RATE, window=WINDOW)
-
-    with pytest.raises(LimiterUnavailable):
-        limiter.acquire("app", timeout=2.0)
-    with pytest.raises(LimiterUnavailable):
-        limiter.ping()
+    assert 1.8 < paused_for(limiter, "app") <= 2.0
+    take(limiter, "another-app", timeout=0)  # not paused
 
 
 def test_ping_passes_on_a_working_store_and_leaves_it_free(store):
@@ -458,32 +304,6 @@ def test_ping_fails_while_the_sqlite_file_cannot_be_written(sqlite_store):
         writer.execute("ROLLBACK")
         writer.close()
     limiter.ping()
-
-
-# Metering
-
-
-def test_the_meter_counts_calls_waits_and_refusals(store):
-    limiter = store.limiter(rate=3, window=0.3)
-    fill(limiter, "app", 3)
-    with pytest.raises(VendorBusy):
-        limiter.acquire("app", timeout=0)
-    limiter.acquire("app", timeout=1.0)  # waits about 0.3 s
-    fill(limiter, "other-app", 2)
-
-    meter = limiter.meter("app")
-
-    assert sum(n for _, n in meter["calls_per_second"]) == 4
-    assert all(abs(second - time.time()) < 10 for second, _ in meter["calls_per_second"])
-    assert meter["refusals"] == 1
-    assert meter["wait_p50"] < 0.05
-    assert 0.15 < meter["wait_p95"] < 0.6
-    assert limiter.meter("unused-app") == {
-        "calls_per_second": [],
-        "wait_p50": 0.0,
-        "wait_p95": 0.0,
-        "refusals": 0,
-    }
 
 
 # From the settings
@@ -624,7 +444,7 @@ def test_a_log_of_admission_times_lets_late_arrivals_bunch_up(sqlite_store):
     limiter = sqlite_store.limiter(rate=HOLD_RATE, window=HOLD_WINDOW)
 
     def admission_only():
-        limiter.acquire("app", timeout=10)
+        take(limiter, "app", timeout=10)  # the slot's window runs from (about) admission
         return lambda: None
 
     arrivals = late_callers(admission_only, uneven_delays(30))

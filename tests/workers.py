@@ -1,6 +1,6 @@
-"""Load for the limiter and coalescing tests, in this process or in others.
+"""Load for the limiter and coalescing tests (and bench/), in this process or in others.
 
-`python -m tests.limiter_worker '<json spec>'` builds a limiter or coordinator from the spec,
+`python -m tests.workers '<json spec>'` builds a limiter or coordinator from the spec,
 prints "ready", waits for a line on stdin (so that every process starts at once), runs, and
 prints one line of JSON. Times are time.monotonic(), which every process on the host shares.
 
@@ -23,9 +23,20 @@ from typing import Any
 import redis
 
 from devices.coalescing import RedisCoordinator, SqliteCoordinator
-from devices.ratelimit import RedisLimiter, SqliteLimiter, VendorBusy
+from devices.ratelimit import RedisLimiter, SlidingLogLimiter, SqliteLimiter, VendorBusy
 
 Interval = tuple[float, float]
+
+# What a test call may hold its slot for: longer than any test call lasts.
+HOLD = 5.0
+
+
+def take(limiter: SlidingLogLimiter, key: str, *, timeout: float) -> float:
+    """A vendor call as production makes it, over as soon as it is admitted: reserve a slot,
+    finish it. The seconds waited; VendorBusy as reserve() raises it."""
+    slot = limiter.reserve(key, timeout=timeout, hold=HOLD)
+    slot.finish()
+    return slot.waited
 
 
 def max_admitted_in_window(intervals: Sequence[Interval], window: float) -> int:
@@ -54,7 +65,7 @@ def hammer(
     """`threads` threads each take `calls` slots, for at most `seconds`; a refused caller sleeps
     its Retry-After (a second at most) and tries again.
 
-    Returns the (start, end) of every admitted acquire, and (start, end, retry_after) of every
+    Returns the (start, end) of every admitted call, and (start, end, retry_after) of every
     refused one.
     """
     admitted: list[Interval] = []
@@ -69,7 +80,7 @@ def hammer(
         while taken < calls and time.monotonic() < deadline:
             began = time.monotonic()
             try:
-                limiter.acquire(key, timeout=timeout)
+                take(limiter, key, timeout=timeout)
             except VendorBusy as busy:
                 ended = time.monotonic()
                 with record:
@@ -123,10 +134,10 @@ def run_job(job: dict[str, Any]) -> Any:
             timeout=job["timeout"],
             seconds=job.get("seconds", 20.0),
         )
-    if action == "acquire":
+    if action == "take":
         began = time.monotonic()
         try:
-            waited = target.acquire(job["key"], timeout=job["timeout"])
+            waited = take(target, job["key"], timeout=job["timeout"])
         except VendorBusy as busy:
             ended = time.monotonic()
             return {"busy": busy.retry_after, "elapsed": ended - began, "ended": ended}
@@ -177,7 +188,7 @@ def start_processes(jobs: Sequence[dict[str, Any]]) -> list[subprocess.Popen[str
     """One worker process per job, each started and ready (imports done), not yet running."""
     processes = [
         subprocess.Popen(
-            [sys.executable, "-m", "tests.limiter_worker", json.dumps(job)],
+            [sys.executable, "-m", "tests.workers", json.dumps(job)],
             cwd=ROOT,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,

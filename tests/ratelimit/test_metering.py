@@ -1,0 +1,79 @@
+"""The budget meter's readings: what the limiter admitted and refused, by the store's clock.
+
+The meter is written after the check-and-admit, not inside it; a meter that cannot be written
+never stops a call.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import pytest
+
+from devices.ratelimit import VendorBusy
+from devices.ratelimit.metering import RedisMeter, SqliteMeter
+from devices.stores import SqliteFile, redis_client
+from tests.ratelimit.limiters import fill
+from tests.workers import take
+
+
+def test_the_meter_counts_calls_waits_and_refusals(store):
+    limiter = store.limiter(rate=3, window=0.3)
+    fill(limiter, "app", 3)
+    with pytest.raises(VendorBusy):
+        take(limiter, "app", timeout=0)
+    take(limiter, "app", timeout=1.0)  # waits about 0.3 s
+    fill(limiter, "other-app", 2)
+
+    meter = limiter.meter.reading("app")
+
+    assert sum(n for _, n in meter["calls_per_second"]) == 4
+    assert all(abs(second - time.time()) < 10 for second, _ in meter["calls_per_second"])
+    assert meter["refusals"] == 1
+    assert meter["wait_p50"] < 0.05
+    assert 0.15 < meter["wait_p95"] < 0.6
+    assert limiter.meter.reading("unused-app") == {
+        "calls_per_second": [],
+        "wait_p50": 0.0,
+        "wait_p95": 0.0,
+        "refusals": 0,
+    }
+
+
+def test_a_meter_that_cannot_be_written_does_not_stop_a_call(store, tmp_path, caplog):
+    limiter = store.limiter(rate=1)
+    if store.backend == "sqlite":
+        blocker = tmp_path / "a-file"
+        blocker.write_text("")
+        limiter.meter = SqliteMeter(SqliteFile(blocker / "meter.sqlite3", SqliteMeter.SCHEMA))
+    else:
+        limiter.meter = RedisMeter(redis_client("redis://127.0.0.1:1/0"), store.prefix)
+
+    with caplog.at_level(logging.WARNING, logger="supportdesk.ratelimit"):
+        slot = limiter.reserve("app", timeout=0, hold=5)
+        slot.finish()
+        with pytest.raises(VendorBusy):  # refused by the limit, not by the meter's failure
+            take(limiter, "app", timeout=0)
+
+    assert [record.getMessage() for record in caplog.records] == [
+        "budget meter: could not record a call for app",
+        "budget meter: could not record a refusal for app",
+    ]
+
+
+@pytest.mark.redis
+def test_the_redis_meter_counts_calls_by_the_redis_clock(redis_store, monkeypatch):
+    # This host's clock is an hour fast; the reading (by the Redis clock) must still see the
+    # calls in the second the limiter admitted them.
+    limiter = redis_store.limiter()
+    real_time = time.time
+    monkeypatch.setattr(time, "time", lambda: real_time() + 3600)
+    fill(limiter, "app", 3)
+    monkeypatch.setattr(time, "time", real_time)
+
+    reading = limiter.meter.reading("app", minutes=1)
+
+    (redis_now, _) = redis_store.client.time()
+    assert sum(n for _, n in reading["calls_per_second"]) == 3
+    assert all(abs(second - redis_now) < 5 for second, _ in reading["calls_per_second"])
