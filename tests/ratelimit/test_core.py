@@ -298,7 +298,7 @@ def test_ping_fails_while_the_sqlite_file_cannot_be_written(sqlite_store):
     writer = sqlite3.connect(sqlite_store.path, isolation_level=None)
     writer.execute("BEGIN IMMEDIATE")  # another process holding the write lock
     try:
-        with pytest.raises(LimiterUnavailable):
+        with pytest.raises(ratelimit.LimiterUnavailable):
             limiter.ping()  # a read would pass here: ping proves the file is writable
     finally:
         writer.execute("ROLLBACK")
