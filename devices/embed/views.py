@@ -13,6 +13,7 @@ import json
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required, login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -152,12 +153,23 @@ def _answer(
     return response
 
 
+class SidebarAuthenticationForm(AuthenticationForm):
+    """The normal sign-in form, without autofocus: a cross-origin frame may not take the focus
+    from the helpdesk (browsers block it and say so in the console)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].widget.attrs.pop("autofocus", None)
+
+
 # Sign-in and sign-out inside the frame: the normal login (same form, same throttling), framable
 # and on the sidebar's own session cookie.
 login = frameable_by_helpdesks(
     login_not_required(
         ThrottledLoginView.as_view(
-            template_name="devices/embed/login.html", next_page="embed:sidebar"
+            template_name="devices/embed/login.html",
+            authentication_form=SidebarAuthenticationForm,
+            next_page="embed:sidebar",
         )
     )
 )
