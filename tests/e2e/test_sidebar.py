@@ -12,11 +12,29 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from devices.sandbox.data import device_by_key
-from tests.e2e.conftest import HELPDESK_ORIGIN, HELPDESK_PORT, _free_port
+from tests.e2e.conftest import (
+    CREATE_USER,
+    HELPDESK_ORIGIN,
+    HELPDESK_PORT,
+    LiveApp,
+    _free_port,
+    _manage,
+)
 
 pytestmark = pytest.mark.e2e
 
 SIDEBAR_WIDTH = 360
+AGENT, AGENT_PASSWORD = "lin", "e2e sidebar correct horse battery staple"
+
+
+@pytest.fixture(scope="module")
+def agent_app(live_app) -> LiveApp:
+    """The live app, signed into as an agent of our own: the journey test counts Mei's lookups."""
+    _manage(
+        live_app.env, "shell", "-c", CREATE_USER.format(username=AGENT, password=AGENT_PASSWORD)
+    )
+    return LiveApp(url=live_app.url, username=AGENT, password=AGENT_PASSWORD, env=live_app.env)
+
 
 # A Chatwoot conversation whose contact carries the camera's serial number. Like Chatwoot, the
 # page posts it as a JSON string when the frame loads and whenever the frame asks for it.
@@ -79,13 +97,13 @@ class HelpdeskPage:
         self.server.server_close()
 
 
-def host_page(live_app, sn: str) -> str:
-    return HOST_PAGE.format(src=f"{live_app.url}/embed/", width=SIDEBAR_WIDTH, sn=sn)
+def host_page(app: LiveApp, sn: str) -> str:
+    return HOST_PAGE.format(src=f"{app.url}/embed/", width=SIDEBAR_WIDTH, sn=sn)
 
 
-def sign_in_inside_the_frame(frame, live_app, *, username="Username", password="Password"):
-    frame.get_by_label(username).fill(live_app.username)
-    frame.get_by_label(password).fill(live_app.password)
+def sign_in_inside_the_frame(frame, app: LiveApp, *, username="Username", password="Password"):
+    frame.get_by_label(username).fill(app.username)
+    frame.get_by_label(password).fill(app.password)
     frame.locator("button[type=submit].primary").click()
 
 
@@ -105,18 +123,18 @@ def _console_errors(page) -> list[str]:
     ids=["english", "chinese"],
 )
 def test_a_chatwoot_conversation_opens_its_cameras_verdict_in_the_sidebar(
-    browser, live_app, screenshots, locale, labels, expected
+    browser, agent_app, screenshots, locale, labels, expected
 ):
     device = device_by_key("sim-expired")
     context = browser.new_context(viewport={"width": 1000, "height": 900}, locale=locale)
     context.set_default_timeout(15_000)
     page = context.new_page()
     errors = _console_errors(page)
-    with HelpdeskPage(HELPDESK_PORT, host_page(live_app, device.sn)) as helpdesk:
+    with HelpdeskPage(HELPDESK_PORT, host_page(agent_app, device.sn)) as helpdesk:
         page.goto(helpdesk.url)
         frame = page.frame_locator("#app")
         # Not signed in inside the frame yet: the normal sign-in, framed.
-        sign_in_inside_the_frame(frame, live_app, username=labels[0], password=labels[1])
+        sign_in_inside_the_frame(frame, agent_app, username=labels[0], password=labels[1])
 
         verdict = frame.locator("#verdict-text")
         verdict.wait_for()
@@ -136,14 +154,14 @@ def test_a_chatwoot_conversation_opens_its_cameras_verdict_in_the_sidebar(
     context.close()
 
 
-def test_a_page_whose_origin_is_not_allowed_cannot_frame_the_sidebar(browser, live_app):
+def test_a_page_whose_origin_is_not_allowed_cannot_frame_the_sidebar(browser, agent_app):
     device = device_by_key("sim-expired")
     context = browser.new_context()
     context.set_default_timeout(15_000)
     page = context.new_page()
     refusals: list[str] = []
     page.on("console", lambda m: refusals.append(m.text) if "frame-ancestors" in m.text else None)
-    with HelpdeskPage(_free_port(), host_page(live_app, device.sn)) as stranger:
+    with HelpdeskPage(_free_port(), host_page(agent_app, device.sn)) as stranger:
         page.goto(stranger.url)
         page.wait_for_timeout(1500)
 
@@ -155,8 +173,8 @@ def test_a_page_whose_origin_is_not_allowed_cannot_frame_the_sidebar(browser, li
     context.close()
 
 
-def test_the_api_docs_render_from_our_own_files_without_a_script_error(browser, live_app):
-    context = browser.new_context(base_url=live_app.url)
+def test_the_api_docs_render_from_our_own_files_without_a_script_error(browser, agent_app):
+    context = browser.new_context(base_url=agent_app.url)
     context.set_default_timeout(15_000)
     page = context.new_page()
     errors = _console_errors(page)
@@ -164,12 +182,12 @@ def test_the_api_docs_render_from_our_own_files_without_a_script_error(browser, 
     page.on(
         "request",
         lambda request: (
-            external.append(request.url) if not request.url.startswith(live_app.url) else None
+            external.append(request.url) if not request.url.startswith(agent_app.url) else None
         ),
     )
     page.goto("/api/v1/docs/")
-    page.get_by_label("Username").fill(live_app.username)
-    page.get_by_label("Password").fill(live_app.password)
+    page.get_by_label("Username").fill(agent_app.username)
+    page.get_by_label("Password").fill(agent_app.password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/api/v1/docs/")
 
