@@ -32,12 +32,10 @@ from devices.api.serializers import (
 from devices.audit import AuditContext
 from devices.models import Lookup
 from devices.presenters.failures import error_panel
+from devices.views import LOOKUP_PERMISSION, RATE_GROUP, RATE_LIMITED
 
-LOOKUP_PERMISSION = "devices.lookup_devices"
-# The pages' budget (devices.views): one group, keyed by user, so API calls and page views of
-# one person add up.
-RATE_GROUP = "lookups"
-RATE_LIMITED = "Per-person lookup limit reached ({rate})."
+# The pages' permission and budget: one django-ratelimit group keyed by user, so a person's API
+# calls and page views add up.
 
 
 def _user_rate(group: str, request) -> str:
