@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class DevicesConfig(AppConfig):
     name = "devices"
     verbose_name = _("Devices and lookups")
+
+    def ready(self) -> None:
+        from devices.embed import framing  # noqa: F401 - registers its system check

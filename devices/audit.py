@@ -23,21 +23,33 @@ log = logging.getLogger("supportdesk.lookups")
 
 @dataclass(frozen=True)
 class AuditContext:
-    """Who looked something up, from where, under which request, and why."""
+    """Who looked something up, from where, under which request, why, and through which channel
+    (the pages, the API with a named token, or the helpdesk sidebar)."""
 
     user: AbstractBaseUser
     client_ip: str | None = None
     request_id: str = ""
     reason: str = ""
+    channel: str = Lookup.Channel.WEB
+    token_name: str = ""
 
     @classmethod
-    def of_request(cls, request: HttpRequest, *, reason: str = "") -> AuditContext:
+    def of_request(
+        cls,
+        request: HttpRequest,
+        *,
+        reason: str = "",
+        channel: str = Lookup.Channel.WEB,
+        token_name: str = "",
+    ) -> AuditContext:
         """The request's person, address and id (set by devices.middleware)."""
         return cls(
             user=request.user,
             client_ip=getattr(request, "client_ip", None),
             request_id=getattr(request, "request_id", ""),
             reason=reason,
+            channel=channel,
+            token_name=token_name,
         )
 
 
@@ -77,6 +89,8 @@ def new_lookup(
         client_ip=audit.client_ip,
         reason=auditable(audit.reason, 200),
         http_request_id=audit.request_id,
+        channel=audit.channel,
+        token_name=audit.token_name,
         **fields,
     )
 
@@ -90,6 +104,8 @@ def log_lookup(lookup: Lookup) -> None:
                 "lookup_id": lookup.pk,
                 "request_id": lookup.http_request_id,
                 "user": lookup.username,
+                "channel": lookup.channel,
+                "token": lookup.token_name,
                 "kind": lookup.kind,
                 "value": lookup.value,
                 "credential": lookup.credential_name,

@@ -9,6 +9,8 @@ from devices.signin import ThrottledLoginView
 
 urlpatterns = [
     path("", include("devices.urls")),
+    path("api/v1/", include("devices.api.urls")),
+    path("embed/", include("devices.embed.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("accounts/login/", ThrottledLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -66,6 +66,7 @@ class LookupAdmin(admin.ModelAdmin):
     )
     list_filter = (
         "outcome",
+        "channel",
         "kind",
         ("credential", CredentialListFilter),
         ("user", StaffUserListFilter),

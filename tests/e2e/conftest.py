@@ -50,6 +50,12 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+# The helpdesk that may frame the sidebar: a host page on another origin (and another site:
+# localhost is not 127.0.0.1), served by tests/e2e/test_sidebar.py on this port.
+HELPDESK_PORT = _free_port()
+HELPDESK_ORIGIN = f"http://localhost:{HELPDESK_PORT}"
+
+
 def _manage(env: dict, *args: str, stdin: str | None = None) -> str:
     done = subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -117,6 +123,7 @@ def live_app(tmp_path_factory, sandbox_server, sandbox_app):
         "DEMO_MODE": "1",
         "TIME_ZONE": "Asia/Shanghai",
         "LOG_LEVEL": "WARNING",
+        "EMBED_FRAME_ANCESTORS": HELPDESK_ORIGIN,
     }
     env.pop("REDIS_URL", None)
     _compile_translations()
@@ -188,4 +195,5 @@ def screenshots():
         page.screenshot(path=str(path), full_page=True)
         return path
 
+    save.folder = SCREENSHOTS
     return save
