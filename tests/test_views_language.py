@@ -23,6 +23,12 @@ def test_every_entry_is_translated_and_none_is_fuzzy(catalogue):
     assert [entry.msgid for entry in catalogue.fuzzy_entries()] == []
 
 
+def test_no_message_is_defined_twice(catalogue):
+    # polib reads a duplicate silently; GNU msgfmt (and every other tool) refuses the file.
+    seen = [(entry.msgctxt, entry.msgid) for entry in catalogue]
+    assert sorted(key for key in set(seen) if seen.count(key) > 1) == []
+
+
 def test_every_translation_keeps_its_placeholders(catalogue):
     for entry in catalogue.translated_entries():
         translations = entry.msgstr_plural.values() if entry.msgid_plural else [entry.msgstr]
