@@ -17,6 +17,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest
 
 from devices.models import Lookup
+from devices.sso.method import signed_in_via
 
 log = logging.getLogger("supportdesk.lookups")
 
@@ -29,6 +30,8 @@ class AuditContext:
     client_ip: str | None = None
     request_id: str = ""
     reason: str = ""
+    # SignInMethod: company sign-in or local password; "" outside a request (commands).
+    signed_in_via: str = ""
 
     @classmethod
     def of_request(cls, request: HttpRequest, *, reason: str = "") -> AuditContext:
@@ -38,6 +41,7 @@ class AuditContext:
             client_ip=getattr(request, "client_ip", None),
             request_id=getattr(request, "request_id", ""),
             reason=reason,
+            signed_in_via=signed_in_via(request),
         )
 
 
@@ -77,6 +81,7 @@ def new_lookup(
         client_ip=audit.client_ip,
         reason=auditable(audit.reason, 200),
         http_request_id=audit.request_id,
+        signed_in_via=audit.signed_in_via,
         **fields,
     )
 
@@ -90,6 +95,7 @@ def log_lookup(lookup: Lookup) -> None:
                 "lookup_id": lookup.pk,
                 "request_id": lookup.http_request_id,
                 "user": lookup.username,
+                "signed_in_via": lookup.signed_in_via,
                 "kind": lookup.kind,
                 "value": lookup.value,
                 "credential": lookup.credential_name,

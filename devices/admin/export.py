@@ -37,6 +37,7 @@ EXPORT_COLUMNS: list[tuple[str, str]] = [
     (_("ticket / reason"), "reason"),
     (_("request id"), "http_request_id"),
     (_("attempts"), "attempts"),
+    (_("signed in with"), "signed_in_via"),
     (_("id"), "id"),
 ]
 
