@@ -150,10 +150,10 @@ AUTHENTICATION_BACKENDS = [
 ]
 SESSION_COOKIE_AGE = env.int("SESSION_MAX_AGE", default=14 * 24 * 3600)
 
-# Company sign-in (OpenID Connect, authorization code with PKCE): on when a client id and the
-# issuer (or the endpoints) are set. See README "Sign-in". Names read by mozilla-django-oidc
+# Company sign-in (OpenID Connect, authorization code with PKCE): on when the issuer and a
+# client id are set; endpoints from the issuer's discovery document unless set here. See README "Sign-in". Names read by mozilla-django-oidc
 # are kept as it spells them (OIDC_RP_*, OIDC_OP_*); the environment uses shorter ones.
-OIDC_ISSUER = env.str("OIDC_ISSUER", default="").rstrip("/")
+OIDC_ISSUER = env.str("OIDC_ISSUER", default="")
 OIDC_RP_CLIENT_ID = env.str("OIDC_CLIENT_ID", default="")
 OIDC_RP_CLIENT_SECRET = env.str("OIDC_CLIENT_SECRET", default="")
 OIDC_OP_AUTHORIZATION_ENDPOINT = env.str("OIDC_AUTHORIZATION_ENDPOINT", default="")

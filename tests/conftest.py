@@ -12,6 +12,7 @@ from django.contrib.auth.models import Permission, User
 
 from devices.models import Credential
 from devices.sandbox import SandboxApp, SandboxVendor, start_in_thread
+from tests.sso.fixtures import oidc_provider, sso  # noqa: F401 (fixtures for every test)
 
 PASSWORD = "correct horse battery staple"
 

@@ -10,13 +10,8 @@ LOCAL_OFF = "off"
 
 
 def sso_enabled() -> bool:
-    """On when a client id and a way to find the endpoints (issuer or explicit) are set."""
-    has_endpoints = bool(settings.OIDC_ISSUER) or bool(
-        settings.OIDC_OP_AUTHORIZATION_ENDPOINT
-        and settings.OIDC_OP_TOKEN_ENDPOINT
-        and settings.OIDC_OP_JWKS_ENDPOINT
-    )
-    return bool(settings.OIDC_RP_CLIENT_ID) and has_endpoints
+    """On when the issuer and a client id are set (endpoints: explicit, or discovered)."""
+    return bool(settings.OIDC_ISSUER and settings.OIDC_RP_CLIENT_ID)
 
 
 def local_login_policy() -> str:

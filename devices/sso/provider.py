@@ -53,13 +53,14 @@ def _get_json(url: str) -> dict:
 
 
 def _discovery(*, fresh: bool) -> dict:
-    url = settings.OIDC_ISSUER + DISCOVERY_PATH
+    issuer = settings.OIDC_ISSUER.rstrip("/")
+    url = issuer + DISCOVERY_PATH
     with _lock:
         cached = _cache.get(url)
     if cached and not fresh and time.monotonic() - cached[0] < DISCOVERY_SECONDS:
         return cached[1]
     document = _get_json(url)
-    if document.get("issuer", "").rstrip("/") != settings.OIDC_ISSUER:
+    if str(document.get("issuer", "")).rstrip("/") != issuer:
         # OpenID Connect Discovery 1.0, section 4.3: the document must name the issuer asked.
         log.warning("discovery at %s names another issuer", url)
         raise ProviderUnavailable(url)
@@ -68,17 +69,25 @@ def _discovery(*, fresh: bool) -> dict:
     return document
 
 
-def endpoints(*, fresh: bool = False) -> Endpoints:
-    """Explicit settings win; what they leave empty comes from discovery (when an issuer is set)."""
-    explicit = {
+def _explicit() -> dict[str, str]:
+    return {
         "authorization": settings.OIDC_OP_AUTHORIZATION_ENDPOINT,
         "token": settings.OIDC_OP_TOKEN_ENDPOINT,
         "userinfo": settings.OIDC_OP_USER_ENDPOINT,
         "jwks": settings.OIDC_OP_JWKS_ENDPOINT,
         "end_session": settings.OIDC_OP_END_SESSION_ENDPOINT,
     }
-    if not settings.OIDC_ISSUER:
-        return Endpoints(issuer="", **explicit)
+
+
+def _fully_explicit(explicit: dict[str, str]) -> bool:
+    return all(explicit[name] for name in ("authorization", "token", "jwks"))
+
+
+def endpoints(*, fresh: bool = False) -> Endpoints:
+    """Explicit settings win; what they leave out comes from the issuer's discovery document."""
+    explicit = _explicit()
+    if _fully_explicit(explicit):
+        return Endpoints(issuer=settings.OIDC_ISSUER, **explicit)
     found = _discovery(fresh=fresh)
     names = {
         "authorization": "authorization_endpoint",
@@ -95,7 +104,7 @@ def endpoints(*, fresh: bool = False) -> Endpoints:
 def check_reachable() -> Endpoints:
     """The endpoints, having just heard from the provider (discovery, or its keys)."""
     found = endpoints(fresh=True)
-    if not settings.OIDC_ISSUER:
+    if _fully_explicit(_explicit()):
         _get_json(found.jwks)
     return found
 

@@ -62,6 +62,7 @@ async function start() {
       email: ['email', 'email_verified'],
       profile: ['name', 'given_name', 'family_name', 'preferred_username'],
       groups: ['groups'],
+      roles: ['realm_access'],  // as Keycloak nests realm roles
     },
     features: {
       devInteractions: { enabled: false },
