@@ -151,8 +151,9 @@ AUTHENTICATION_BACKENDS = [
 SESSION_COOKIE_AGE = env.int("SESSION_MAX_AGE", default=14 * 24 * 3600)
 
 # Company sign-in (OpenID Connect, authorization code with PKCE): on when the issuer and a
-# client id are set; endpoints from the issuer's discovery document unless set here. See README "Sign-in". Names read by mozilla-django-oidc
-# are kept as it spells them (OIDC_RP_*, OIDC_OP_*); the environment uses shorter ones.
+# client id are set; endpoints from the issuer's discovery document unless set here. See
+# README "Sign-in". Names read by mozilla-django-oidc are kept as it spells them (OIDC_RP_*,
+# OIDC_OP_*); the environment uses shorter ones.
 OIDC_ISSUER = env.str("OIDC_ISSUER", default="")
 OIDC_RP_CLIENT_ID = env.str("OIDC_CLIENT_ID", default="")
 OIDC_RP_CLIENT_SECRET = env.str("OIDC_CLIENT_SECRET", default="")
