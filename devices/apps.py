@@ -7,5 +7,5 @@ class DevicesConfig(AppConfig):
     verbose_name = _("Devices and lookups")
 
     def ready(self) -> None:
-        # Records how each session signed in (a user_logged_in receiver).
-        from devices.sso import method  # noqa: F401
+        from devices.embed import framing  # noqa: F401 - registers its system check
+        from devices.sso import method  # noqa: F401 - records how each session signed in

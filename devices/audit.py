@@ -24,24 +24,37 @@ log = logging.getLogger("supportdesk.lookups")
 
 @dataclass(frozen=True)
 class AuditContext:
-    """Who looked something up, from where, under which request, and why."""
+    """Who looked something up, from where, under which request, why, and through which channel
+    (the pages, the API with a named token, or the helpdesk sidebar)."""
 
     user: AbstractBaseUser
     client_ip: str | None = None
     request_id: str = ""
     reason: str = ""
-    # SignInMethod: company sign-in or local password; "" outside a request (commands).
+    channel: str = Lookup.Channel.WEB
+    token_name: str = ""
+    # SignInMethod of the session: company sign-in or local password; "" for an API token or
+    # outside a request (commands).
     signed_in_via: str = ""
 
     @classmethod
-    def of_request(cls, request: HttpRequest, *, reason: str = "") -> AuditContext:
+    def of_request(
+        cls,
+        request: HttpRequest,
+        *,
+        reason: str = "",
+        channel: str = Lookup.Channel.WEB,
+        token_name: str = "",
+    ) -> AuditContext:
         """The request's person, address and id (set by devices.middleware)."""
         return cls(
             user=request.user,
             client_ip=getattr(request, "client_ip", None),
             request_id=getattr(request, "request_id", ""),
             reason=reason,
-            signed_in_via=signed_in_via(request),
+            channel=channel,
+            token_name=token_name,
+            signed_in_via="" if channel == Lookup.Channel.API else signed_in_via(request),
         )
 
 
@@ -82,6 +95,8 @@ def new_lookup(
         reason=auditable(audit.reason, 200),
         http_request_id=audit.request_id,
         signed_in_via=audit.signed_in_via,
+        channel=audit.channel,
+        token_name=audit.token_name,
         **fields,
     )
 
@@ -96,6 +111,8 @@ def log_lookup(lookup: Lookup) -> None:
                 "request_id": lookup.http_request_id,
                 "user": lookup.username,
                 "signed_in_via": lookup.signed_in_via,
+                "channel": lookup.channel,
+                "token": lookup.token_name,
                 "kind": lookup.kind,
                 "value": lookup.value,
                 "credential": lookup.credential_name,

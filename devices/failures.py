@@ -1,11 +1,12 @@
 """What each failure of a lookup means, in one table.
 
 Every failure the service can meet (the vendor client's errors, the limiter's, a missing
-credential, an undecryptable secret) has one row here: the audit outcome, the page's HTTP
-status, whether simultaneous identical lookups may be handed it instead of calling the vendor
-again, what it says about the credential, how a credential check reads it, and the words of
-its panel. The service, the coalescer, the presenters and the credential check all read this
-table; none of them decides by itself what a failure means.
+credential, an undecryptable secret), and the two refusals before it (invalid input, the
+per-person limit), has one row here: the audit outcome, the HTTP status of the page and the API,
+the API's error code, whether simultaneous identical lookups may be handed it instead of calling
+the vendor again, what it says about the credential, how a credential check reads it, and the
+words of its panel. The service, the coalescer, the presenters, the API and the credential check
+all read this table; none of them decides by itself what a failure means.
 
 Panel texts are lazy translations with `%(name)s` placeholders filled from `panel_params`; the
 audit row keeps the English text (`audit_text`), the page shows the reader's language.
@@ -38,6 +39,19 @@ class CredentialSign(StrEnum):
     SILENT = "silent"  # says nothing (the call never reached the vendor)
 
 
+class ApiCode(StrEnum):
+    """The JSON API's `error.code`: a contract, integrations branch on it (README, Integrations)."""
+
+    NOT_FOUND = "not_found"
+    INVALID_INPUT = "invalid_input"
+    VENDOR_UNAVAILABLE = "vendor_unavailable"
+    VENDOR_TIMEOUT = "vendor_timeout"
+    VENDOR_BUSY = "vendor_busy"
+    RATE_LIMITED = "rate_limited"  # the person's own limit, not the vendor's
+    VENDOR_REFUSED = "vendor_refused"
+    CREDENTIAL_FAILING = "credential_failing"  # an admin must fix the vendor credential
+
+
 class CheckReading(StrEnum):
     """How `check_credential` (and admin's "test connection") reads the failure."""
 
@@ -50,6 +64,7 @@ class CheckReading(StrEnum):
 class Failure:
     outcome: str
     status: int
+    api_code: ApiCode
     title: Promise
     message: Promise
     next_step: Promise
@@ -71,6 +86,7 @@ FAILURES: dict[type[BaseException] | tuple[type[BaseException], str], Failure] =
     gwell.DeviceNotFound: Failure(
         Outcome.NOT_FOUND,
         404,
+        ApiCode.NOT_FOUND,
         _("No such device"),
         _("The vendor has no device with %(what)s."),
         _(
@@ -84,6 +100,7 @@ FAILURES: dict[type[BaseException] | tuple[type[BaseException], str], Failure] =
     gwell.SignatureExpired: Failure(
         Outcome.SIGNATURE_ERROR,
         502,
+        ApiCode.CREDENTIAL_FAILING,
         _("The vendor refused our request as expired"),
         _("This server's clock is more than 5 minutes off the vendor's."),
         _("Tell an admin: the server's clock must be set right (NTP). Retrying will not help."),
@@ -94,6 +111,7 @@ FAILURES: dict[type[BaseException] | tuple[type[BaseException], str], Failure] =
     gwell.SignatureInvalid: Failure(
         Outcome.SIGNATURE_ERROR,
         502,
+        ApiCode.CREDENTIAL_FAILING,
         _("The vendor refused our signature"),
         _("The credential's app key or access id does not match what the vendor holds."),
         TELL_ADMIN_CREDENTIAL,
@@ -104,6 +122,7 @@ FAILURES: dict[type[BaseException] | tuple[type[BaseException], str], Failure] =
     gwell.SignatureRejected: Failure(
         Outcome.SIGNATURE_ERROR,
         502,
+        ApiCode.CREDENTIAL_FAILING,
         _("The vendor refused our signature"),
         _("The request could not be signed or read correctly."),
         TELL_ADMIN_CREDENTIAL,
@@ -114,6 +133,7 @@ FAILURES: dict[type[BaseException] | tuple[type[BaseException], str], Failure] =
     SecretUnavailable: Failure(
         Outcome.SIGNATURE_ERROR,
         502,
+        ApiCode.CREDENTIAL_FAILING,
         _("The vendor refused our signature"),
         _("The request could not be signed or read correctly."),
         TELL_ADMIN_CREDENTIAL,
@@ -121,6 +141,7 @@ FAILURES: dict[type[BaseException] | tuple[type[BaseException], str], Failure] =
     gwell.VendorRateLimited: Failure(
         Outcome.RATE_LIMITED,
         503,
+        ApiCode.VENDOR_BUSY,
         _("The vendor is busy"),
         _("The vendor refuses requests from our team as too frequent."),
         _("Try again in a moment."),
@@ -131,6 +152,7 @@ FAILURES: dict[type[BaseException] | tuple[type[BaseException], str], Failure] =
     VendorBusy: Failure(
         Outcome.RATE_LIMITED,
         503,
+        ApiCode.VENDOR_BUSY,
         _("Too many lookups at once"),
         _("The team's shared budget of vendor calls is in use by colleagues' lookups right now."),
         _("Try again in a moment."),
@@ -140,6 +162,7 @@ FAILURES: dict[type[BaseException] | tuple[type[BaseException], str], Failure] =
     (gwell.VendorUnavailable, "timeout"): Failure(
         Outcome.UNAVAILABLE,
         504,
+        ApiCode.VENDOR_TIMEOUT,
         _("The vendor did not answer in time"),
         _("The vendor's server is slow or down."),
         TRY_AGAIN,
@@ -149,6 +172,7 @@ FAILURES: dict[type[BaseException] | tuple[type[BaseException], str], Failure] =
     (gwell.VendorUnavailable, "http_status"): Failure(
         Outcome.UNAVAILABLE,
         502,
+        ApiCode.VENDOR_UNAVAILABLE,
         UNAVAILABLE_TITLE,
         _("The vendor's server answered with an error (HTTP %(status)s)."),
         TRY_AGAIN,
@@ -158,6 +182,7 @@ FAILURES: dict[type[BaseException] | tuple[type[BaseException], str], Failure] =
     (gwell.VendorUnavailable, "bad_response"): Failure(
         Outcome.UNAVAILABLE,
         502,
+        ApiCode.VENDOR_UNAVAILABLE,
         UNAVAILABLE_TITLE,
         _("The vendor's answer could not be read."),
         TRY_AGAIN,
@@ -167,6 +192,7 @@ FAILURES: dict[type[BaseException] | tuple[type[BaseException], str], Failure] =
     gwell.VendorUnavailable: Failure(
         Outcome.UNAVAILABLE,
         502,
+        ApiCode.VENDOR_UNAVAILABLE,
         UNAVAILABLE_TITLE,
         _("Could not reach the vendor's server."),
         TRY_AGAIN,
@@ -176,6 +202,7 @@ FAILURES: dict[type[BaseException] | tuple[type[BaseException], str], Failure] =
     gwell.VendorRefused: Failure(
         Outcome.VENDOR_ERROR,
         502,
+        ApiCode.VENDOR_REFUSED,
         _("The vendor refused the lookup"),
         _("The vendor answered code %(code)s: %(message)s"),
         _(
@@ -189,6 +216,7 @@ FAILURES: dict[type[BaseException] | tuple[type[BaseException], str], Failure] =
     UnknownCredential: Failure(
         Outcome.VENDOR_ERROR,
         503,
+        ApiCode.CREDENTIAL_FAILING,
         _("No vendor credential"),
         _("There is no enabled vendor credential named “%(name)s”."),
         _("Search again with another region, or tell an admin."),
@@ -196,6 +224,7 @@ FAILURES: dict[type[BaseException] | tuple[type[BaseException], str], Failure] =
     InsecureVendorURL: Failure(
         Outcome.VENDOR_ERROR,
         503,
+        ApiCode.CREDENTIAL_FAILING,
         _("The vendor credential's address is refused"),
         _(
             "The credential's base URL is not an https address of the vendor, so SupportDesk "
@@ -207,6 +236,7 @@ FAILURES: dict[type[BaseException] | tuple[type[BaseException], str], Failure] =
     NoCredential: Failure(
         Outcome.VENDOR_ERROR,
         503,
+        ApiCode.CREDENTIAL_FAILING,
         _("No vendor credential"),
         _("No vendor credential is configured or enabled."),
         _("Tell an admin: a vendor credential must be added or enabled in the admin pages."),
@@ -214,14 +244,40 @@ FAILURES: dict[type[BaseException] | tuple[type[BaseException], str], Failure] =
 }
 
 # Anything not in the table: a bug of ours. The page says so; the server log has the traceback.
+# The API has no code of its own for it: a client retries later, as for an unreachable vendor,
+# and the message says where the fault is.
 INTERNAL = Failure(
     Outcome.UNAVAILABLE,
     503,
+    ApiCode.VENDOR_UNAVAILABLE,
     _("The lookup failed"),
     _("Something went wrong inside SupportDesk; the error is in the server log."),
     _("Try again in a moment. If it keeps happening, tell an admin the request id below."),
 )
 INTERNAL_AUDIT_TEXT = "The lookup failed inside SupportDesk; the error is in the server log."
+
+# The refusals before any vendor call: the identifier or the query is not valid (the message is
+# the form's), or the person used up their lookup limit (LOOKUP_USER_RATE).
+INVALID_INPUT = Failure(
+    Outcome.INVALID_INPUT,
+    400,
+    ApiCode.INVALID_INPUT,
+    _("Not a valid identifier"),
+    _("The identifier or the query is not valid."),
+    _("Check the number with the customer and search again."),
+)
+PERSON_LIMIT = Failure(
+    Outcome.RATE_LIMITED,
+    429,
+    ApiCode.RATE_LIMITED,
+    _("You have made a lot of lookups in a short time"),
+    _(
+        "Each person has a limit on lookups so that the team's shared vendor budget lasts for "
+        "everyone."
+    ),
+    _("Try again in a moment."),
+    retry=True,
+)
 
 
 def failure_of(error: BaseException) -> Failure:

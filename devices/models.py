@@ -139,6 +139,13 @@ class Lookup(models.Model):
         DEV_INFO = "devInfo", "devInfo"
         DEV_LIST = "devList", "devList"
 
+    class Channel(models.TextChoices):
+        """Where the lookup was asked: the pages, the JSON API, or the helpdesk sidebar."""
+
+        WEB = "web", _("web pages")
+        API = "api", _("API")
+        EMBED = "embed", _("helpdesk sidebar")
+
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("staff user"),
@@ -178,6 +185,11 @@ class Lookup(models.Model):
     signed_in_via = models.CharField(
         _("signed in with"), max_length=10, choices=SignInMethod.choices, blank=True
     )
+    channel = models.CharField(
+        _("channel"), max_length=10, choices=Channel.choices, default=Channel.WEB
+    )
+    # The API token's name (kept as text: the row outlives a revoked or deleted token).
+    token_name = models.CharField(_("API token"), max_length=50, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -190,6 +202,7 @@ class Lookup(models.Model):
             models.Index(fields=["username", "-created_at"], name="lookup_username_idx"),
             models.Index(fields=["user", "-created_at"], name="lookup_user_idx"),
             models.Index(fields=["outcome", "-created_at"], name="lookup_outcome_idx"),
+            models.Index(fields=["channel", "-created_at"], name="lookup_channel_idx"),
         ]
         permissions = [
             ("lookup_devices", _("Can look up devices and users at the vendor")),

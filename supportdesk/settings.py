@@ -59,7 +59,11 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "devices.apps.DevicesConfig",
+    "devices.api.apps.ApiConfig",
 ]
 
 MIDDLEWARE = [
@@ -67,9 +71,11 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "devices.middleware.RequestIdMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's, with the helpdesk sidebar's own cookie under /embed/ (devices/embed/sessions.py).
+    "devices.embed.sessions.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "devices.embed.sessions.CsrfSecretInSession",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
@@ -266,6 +272,49 @@ if DEMO_MODE:
     TEMPLATES[0]["OPTIONS"]["context_processors"].append("devices.sandbox.demo.samples")
 
 RATELIMIT_VIEW = "devices.views.user_rate_limited"
+
+# The JSON API (devices/api/): bearer tokens only, JSON only, errors as {"error": {...}}.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["devices.api.authentication.BearerTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "devices.api.errors.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "SupportDesk API",
+    "DESCRIPTION": (
+        "Device and user lookups at the vendor, as on the pages: the same per-person limit, "
+        "cache and audit log. Every 64-bit id is a string; times are ISO 8601 with offset."
+    ),
+    "VERSION": "1",
+    # 3.1: a nullable object is `oneOf: [object, null]`, which validators read one way only
+    # (3.0's `nullable` beside `allOf` is read both ways).
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # The docs page loads Swagger UI from our own static files (the sidecar), never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # A token holder may fetch the schema; a signed-in person may read the docs.
+    "SERVE_AUTHENTICATION": [
+        "devices.api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+}
+
+# The helpdesk sidebar (/embed/): origins that may frame it (comma-separated, e.g.
+# "https://chat.example.com,https://example.zendesk.com"); empty: nobody may.
+EMBED_FRAME_ANCESTORS = env.list("EMBED_FRAME_ANCESTORS", default=[])
+# Chatwoot custom attributes read for the identifier, in order; "name:kind" forces the kind
+# (sn, dev_id, user) instead of detecting it.
+EMBED_CHATWOOT_ATTRIBUTES = env.list(
+    "EMBED_CHATWOOT_ATTRIBUTES",
+    default=["device_sn:sn", "device_id:dev_id", "cloud_user_id:user"],
+)
+EMBED_SESSION_COOKIE_NAME = "sd_embed_session"
 SILENCED_SYSTEM_CHECKS = env.list("SILENCED_SYSTEM_CHECKS", default=[])
 if not REDIS_URL:
     # django-ratelimit flags the file cache as unsupported; the README says what it guarantees.

@@ -113,3 +113,43 @@ def test_every_panel_text_reads_in_chinese(key):
 )
 def test_failures_that_belong_to_one_lookup_are_not_shared(error):
     assert failures.describe(error) is None
+
+
+@pytest.mark.parametrize(
+    ("error", "code", "status"),
+    [
+        (gwell.DeviceNotFound(code=12001, lookup="sn X"), "not_found", 404),
+        (gwell.SignatureExpired(), "credential_failing", 502),
+        (gwell.BodyUnreadable(), "credential_failing", 502),
+        (SecretUnavailable("cannot decrypt"), "credential_failing", 502),
+        (NoCredential(), "credential_failing", 503),
+        (UnknownCredential("eu"), "credential_failing", 503),
+        (gwell.VendorRateLimited(retry_after=2.0), "vendor_busy", 503),
+        (VendorBusy(1.5, "app"), "vendor_busy", 503),
+        (gwell.VendorUnavailable.timeout(5.0), "vendor_timeout", 504),
+        (gwell.VendorUnavailable.http_status(500), "vendor_unavailable", 502),
+        (gwell.VendorUnavailable.connection("refused"), "vendor_unavailable", 502),
+        (gwell.VendorRefused(code=10500, vendor_message="busy"), "vendor_refused", 502),
+        (KeyError("a bug of ours"), "vendor_unavailable", 503),
+    ],
+    ids=lambda value: type(value).__name__ if isinstance(value, Exception) else str(value),
+)
+def test_each_failure_has_its_api_code_beside_its_status(error, code, status):
+    failure = failures.failure_of(error)
+
+    assert (failure.api_code, failure.status) == (code, status)
+
+
+def test_the_refusals_before_the_vendor_have_rows_of_their_own():
+    assert (failures.INVALID_INPUT.api_code, failures.INVALID_INPUT.status) == (
+        "invalid_input",
+        400,
+    )
+    assert (failures.PERSON_LIMIT.api_code, failures.PERSON_LIMIT.status) == ("rate_limited", 429)
+    assert failures.PERSON_LIMIT.retry
+
+
+def test_every_api_code_is_used_by_some_row():
+    rows = [*failures.FAILURES.values(), failures.INVALID_INPUT, failures.PERSON_LIMIT]
+
+    assert {row.api_code for row in rows} == set(failures.ApiCode)

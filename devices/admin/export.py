@@ -36,6 +36,8 @@ EXPORT_COLUMNS: list[tuple[str, str]] = [
     (_("client IP"), "client_ip"),
     (_("ticket / reason"), "reason"),
     (_("request id"), "http_request_id"),
+    (_("channel"), "channel"),
+    (_("API token"), "token_name"),
     (_("attempts"), "attempts"),
     (_("signed in with"), "signed_in_via"),
     (_("id"), "id"),

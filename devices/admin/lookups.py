@@ -68,6 +68,7 @@ class LookupAdmin(admin.ModelAdmin):
     list_filter = (
         "outcome",
         "signed_in_via",
+        "channel",
         "kind",
         ("credential", CredentialListFilter),
         ("user", StaffUserListFilter),

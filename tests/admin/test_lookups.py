@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from devices.admin.lookups import CredentialListFilter
 from devices.models import Credential, Lookup
-from tests.admin.audit import CHANGELIST, make_lookup, shown
+from tests.admin.audit import CHANGELIST, export_rows, make_lookup, shown
 
 
 class TestWhoSeesTheAuditLog:
@@ -205,3 +205,22 @@ def test_a_lookup_opens_even_when_its_credential_cannot_be_decrypted(client, lea
 
     assert response.status_code == 200
     assert "cn" in response.text
+
+
+class TestChannel:
+    def test_a_lead_filters_the_audit_log_by_channel(self, client, lead):
+        web = make_lookup(lead)
+        api = make_lookup(lead, channel=Lookup.Channel.API, token_name="zendesk")
+        client.force_login(lead)
+
+        assert shown(client.get(CHANGELIST, {"channel__exact": "api"})) == {api.pk}
+        assert shown(client.get(CHANGELIST, {"channel__exact": "web"})) == {web.pk}
+
+    def test_the_export_says_the_channel_and_the_token(self, client, lead):
+        make_lookup(lead, channel=Lookup.Channel.API, token_name="zendesk")
+        client.force_login(lead)
+
+        header, row = export_rows(client.get(reverse("admin:devices_lookup_export")))
+
+        cells = dict(zip(header, row, strict=True))
+        assert (cells["channel"], cells["API token"]) == ("api", "zendesk")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from devices import coalescing, services
+from devices.audit import AuditContext
 from devices.coalescing import (
     RedisCoordinator,
     Source,
@@ -73,7 +74,7 @@ def test_a_lookup_whose_store_cannot_be_used_fails_before_any_vendor_call(
         settings.REDIS_URL = "redis://127.0.0.1:1/0"
 
     result = services.lookup_device(
-        user=staff, kind="sn", value=data.device_by_key("online-wifi-mains").sn
+        audit=AuditContext(user=staff), kind="sn", value=data.device_by_key("online-wifi-mains").sn
     )
 
     assert isinstance(result.error, LimiterUnavailable)

@@ -62,6 +62,12 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+# The helpdesk that may frame the sidebar: a host page on another origin (and another site:
+# localhost is not 127.0.0.1), served by tests/e2e/test_sidebar.py on this port.
+HELPDESK_PORT = _free_port()
+HELPDESK_ORIGIN = f"http://localhost:{HELPDESK_PORT}"
+
+
 def _manage(env: dict, *args: str, stdin: str | None = None) -> str:
     done = subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -133,6 +139,7 @@ def _running_app(folder: Path, port: int, sandbox_server, sandbox_app, extra_env
         "DEMO_MODE": "1",
         "TIME_ZONE": "Asia/Shanghai",
         "LOG_LEVEL": "WARNING",
+        "EMBED_FRAME_ANCESTORS": HELPDESK_ORIGIN,
         **(extra_env or {}),
     }
     env.pop("REDIS_URL", None)
@@ -241,4 +248,5 @@ def screenshots():
         page.screenshot(path=str(path), full_page=True)
         return path
 
+    save.folder = SCREENSHOTS
     return save

@@ -2,7 +2,9 @@
 
 import pytest
 
+from devices.api.tokens import token_create
 from devices.models import Lookup, SignInMethod
+from devices.sandbox.data import device_by_key
 from tests.conftest import PASSWORD
 from tests.helpers import sn_url
 from tests.sso.flow import person, sign_in
@@ -43,3 +45,18 @@ def test_admin_lists_and_filters_by_how_people_signed_in(client, sso, credential
     assert "company sign-in (SSO)" in everything and "local password" in everything
     assert only_sso.count('class="field-username"') == 1
     assert "mei" in only_sso
+
+
+def test_an_api_lookup_has_no_sign_in_method_even_from_a_signed_in_browser(
+    client, staff, credential
+):
+    client.post("/accounts/login/", {"username": "staff", "password": PASSWORD})
+    token = token_create(name="zendesk", user=staff)[1]
+    sn = device_by_key("online-wifi-mains").sn
+
+    answer = client.get(f"/api/v1/devices/sn/{sn}/", headers={"Authorization": f"Bearer {token}"})
+
+    assert answer.status_code == 200
+
+    row = Lookup.objects.get()
+    assert (row.channel, row.signed_in_via) == (Lookup.Channel.API, "")

@@ -74,3 +74,12 @@ def test_failed_passwords_are_still_throttled_beside_company_sign_in(
 
     assert response.status_code == 429
     assert "_auth_user_id" not in client.session
+
+
+def test_the_helpdesk_sidebar_follows_the_same_rule(client, sso, staff):
+    client.get("/embed/login/")
+
+    response = client.post("/embed/login/", {"username": "staff", "password": PASSWORD})
+
+    assert response.status_code == 200
+    assert "Passwords here are for SupportDesk administrators only" in page_text(response)

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('devices', '0006_lookup_attempts'),
+        ('devices', '0007_lookup_channel'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,0 +1,176 @@
+"""The sidebar's views: the lookup page, and sign-in / sign-out inside the frame.
+
+The lookup is the search box's (SearchForm: the same detection and normalisation) followed by
+the page's flow: the permission, the per-person limit shared with the pages and the API, one
+service call, an audit row with channel "embed"; what it says comes from the pages' presenters
+(`presenters.embed` picks the key facts).
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required, login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+from django_ratelimit.core import get_usage
+
+from devices import failures, forms, services
+from devices.audit import AuditContext
+from devices.embed.framing import frame_ancestors, frameable_by_helpdesks
+from devices.models import Lookup
+from devices.presenters.embed import sidebar_device, sidebar_user
+from devices.presenters.failures import ErrorPanel, error_panel
+from devices.signin import LocalPasswordForm, ThrottledLoginView
+from devices.views import LOOKUP_PERMISSION, RATE_GROUP, RATE_LIMITED
+
+TEMPLATE = "devices/embed/sidebar.html"
+
+
+def _user_rate(group: str, request: HttpRequest) -> str:
+    return settings.LOOKUP_USER_RATE
+
+
+def chatwoot_attributes() -> list[dict[str, str]]:
+    """EMBED_CHATWOOT_ATTRIBUTES as [{"name": "device_sn", "kind": "sn"}, ...] for the script."""
+    read = []
+    for item in settings.EMBED_CHATWOOT_ATTRIBUTES:
+        name, _sep, kind = item.strip().partition(":")
+        if name:
+            read.append({"name": name, "kind": kind if kind in Lookup.Kind.values else ""})
+    return read
+
+
+def _context(request: HttpRequest, **extra) -> dict:
+    return {
+        "frame_ancestors": json.dumps(frame_ancestors()),
+        "attributes": json.dumps(chatwoot_attributes()),
+        "query": request.GET.get("q", ""),
+        **extra,
+    }
+
+
+def _panel(failure: failures.Failure, message: str, retry_after: int | None = None) -> ErrorPanel:
+    next_step = "" if retry_after else str(failure.next_step)  # the page says when instead
+    return ErrorPanel(
+        str(failure.title), message, next_step, failure.status, retry_after=retry_after
+    )
+
+
+def _fetched_as_a_resource(request: HttpRequest) -> bool:
+    """True for an <img>, fetch() or similar from another site (Fetch Metadata): the sidebar's
+    cookie travels with those inside the helpdesk's partition, and a lookup must not."""
+    mode = request.headers.get("Sec-Fetch-Mode")
+    site = request.headers.get("Sec-Fetch-Site")
+    return mode is not None and mode != "navigate" and site not in ("same-origin", "none")
+
+
+@frameable_by_helpdesks
+@login_required(login_url="embed:login")
+@require_safe
+def sidebar(request: HttpRequest) -> HttpResponse:
+    if _fetched_as_a_resource(request):
+        return HttpResponse(status=403)
+    if not request.user.has_perm(LOOKUP_PERMISSION):
+        message = _("Your account may not look up devices. Ask an admin.")
+        context = _context(request, failure=ErrorPanel(_("Not allowed"), message, "", 403))
+        return render(request, TEMPLATE, context, status=403)
+    credentials = services.credential_choices()
+    if not request.GET.get("q", "").strip():
+        return render(request, TEMPLATE, _context(request, form=forms.SearchForm(credentials=())))
+    form = forms.SearchForm(request.GET, credentials=credentials)
+    audit = AuditContext.of_request(
+        request,
+        reason=forms.normalise_reason(request.GET.get("reason", ""))[:200],
+        channel=Lookup.Channel.EMBED,
+    )
+    usage = get_usage(request, group=RATE_GROUP, key="user", rate=_user_rate, increment=True)
+    if usage and usage["should_limit"]:
+        form.is_valid()
+        services.record_over_limit(
+            audit=audit,
+            kind=form.attempted_kind,
+            value=form.attempted_value or "-",
+            message=RATE_LIMITED.format(rate=settings.LOOKUP_USER_RATE),
+        )
+        limit = failures.PERSON_LIMIT
+        seconds = max(1, int(usage["time_left"]))
+        panel = _panel(limit, str(limit.message), retry_after=seconds)
+        return _answer(request, form, failure=panel)
+    if not form.is_valid():
+        services.record_refused_lookup(
+            audit=audit,
+            kind=form.attempted_kind,
+            value=form.attempted_value,
+            outcome=Lookup.Outcome.INVALID_INPUT,
+            message=form.error_summary(),
+        )
+        problems = " ".join(str(m) for errors in form.errors.values() for m in errors)
+        return _answer(request, form, failure=_panel(failures.INVALID_INPUT, problems))
+    return _lookup(request, form, audit)
+
+
+def _lookup(request: HttpRequest, form: forms.SearchForm, audit: AuditContext) -> HttpResponse:
+    data = form.cleaned_data
+    kind, value = data["resolved_kind"], data["q"]
+    credential = data.get("credential", "") if form.choose_credential else ""
+    if kind == Lookup.Kind.USER:
+        result = services.list_user_devices(
+            audit=audit, user_id=value, credential_name=credential or None
+        )
+    else:
+        result = services.lookup_device(
+            audit=audit,
+            kind=kind,
+            value=value,
+            owner_id=data.get("owner", ""),
+            credential_name=credential or None,
+        )
+    now = timezone.now()
+    if not result.ok:
+        panel = error_panel(
+            result.error, lookup=result.lookup, now=now, retry_after=result.retry_after
+        )
+        return _answer(request, form, failure=panel)
+    present = sidebar_user if kind == Lookup.Kind.USER else sidebar_device
+    answer = present(result.data, lookup=result.lookup, fetched_at=result.fetched_at, now=now)
+    return _answer(request, form, answer=answer)
+
+
+def _answer(
+    request: HttpRequest, form: forms.SearchForm, *, answer=None, failure: ErrorPanel | None = None
+) -> HttpResponse:
+    context = _context(request, form=form, answer=answer, failure=failure)
+    response = render(request, TEMPLATE, context, status=failure.status if failure else 200)
+    if failure and failure.retry_after:
+        response["Retry-After"] = str(failure.retry_after)
+    return response
+
+
+class SidebarAuthenticationForm(LocalPasswordForm):
+    """The normal sign-in form (OIDC_LOCAL_LOGIN included), without autofocus: a cross-origin
+    frame may not take the focus from the helpdesk (browsers block it and say so in the
+    console)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].widget.attrs.pop("autofocus", None)
+
+
+# Sign-in and sign-out inside the frame: the normal login (same form, same throttling), framable
+# and on the sidebar's own session cookie.
+login = frameable_by_helpdesks(
+    login_not_required(
+        ThrottledLoginView.as_view(
+            template_name="devices/embed/login.html",
+            authentication_form=SidebarAuthenticationForm,
+            next_page="embed:sidebar",
+        )
+    )
+)
+logout = frameable_by_helpdesks(auth_views.LogoutView.as_view(next_page="embed:login"))

@@ -1,0 +1,113 @@
+"""The helpdesk sidebar: the device page's verdict with a few key facts, or a user's devices in
+short, and the link to the full page. Built from the pages' own presenters, so the sidebar
+and the page never disagree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlencode
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from devices import gwell
+from devices.links import lookup_url
+from devices.models import Lookup
+from devices.presenters.device import DevicePage, device_page, status_fact
+from devices.presenters.formatting import NEUTRAL, WARN, Badge, Fact, battery_label, battery_note
+from devices.presenters.plans import plan_state
+from devices.presenters.provenance import Provenance
+from devices.presenters.user import DeviceRow, UserPage, user_page
+
+
+@dataclass(frozen=True)
+class SidebarDevice:
+    page: DevicePage  # its verdict is the sidebar's (next step and reply included)
+    facts: list[Fact]
+    page_url: str
+    provenance: Provenance
+
+
+@dataclass(frozen=True)
+class SidebarUser:
+    page: UserPage
+    rows: list[tuple[DeviceRow, str]]  # each with its sidebar link
+    page_url: str
+    provenance: Provenance
+
+
+def sidebar_url(kind: str, value: str, *, owner: str = "", reason: str = "") -> str:
+    """The sidebar for another identifier (a user's device, a device's owner), in the frame."""
+    query = {"q": value, "kind": kind, "owner": owner, "reason": reason}
+    return reverse("embed:sidebar") + "?" + urlencode({k: v for k, v in query.items() if v})
+
+
+def _full_page(lookup: Lookup) -> str:
+    return lookup_url(
+        lookup.kind,
+        lookup.value,
+        owner=lookup.owner_id,
+        credential=lookup.credential_name,
+        reason=lookup.reason,
+    )
+
+
+def sidebar_device(
+    report: gwell.DeviceReport, *, lookup: Lookup, fetched_at: datetime | None, now: datetime
+) -> SidebarDevice:
+    page = device_page(report=report, lookup=lookup, fetched_at=fetched_at, now=now)
+    return SidebarDevice(
+        page=page,
+        facts=key_facts(report, now, reason=lookup.reason),
+        page_url=_full_page(lookup),
+        provenance=page.provenance,
+    )
+
+
+def key_facts(report: gwell.DeviceReport, now: datetime, *, reason: str = "") -> list[Fact]:
+    """What an agent checks first: the state, the battery, both plans, the ids."""
+    device = report.device
+    facts = [status_fact(device, now)]
+    battery = battery_label(device.battery, device.power_mode)
+    if battery:
+        facts.append(Fact(_("Battery"), battery, note=battery_note(device.battery), note_tone=WARN))
+    for title, plan, empty in (
+        (_("Cloud storage"), report.storage, _("No plan")),
+        (_("4G SIM"), report.sim, _("No SIM plan")),
+    ):
+        if plan is None:
+            facts.append(Fact(title, badge=Badge(empty, NEUTRAL)))
+            continue
+        state = plan_state(plan, now)
+        facts.append(Fact(title, badge=state.badge, note=state.end_note, note_tone=state.end_tone))
+    if device.device_id:
+        facts.append(Fact(_("Device id"), device.device_id, code=True))
+    if device.is_bound and device.owner_id:
+        facts.append(
+            Fact(
+                _("Owner"),
+                device.owner_id,
+                code=True,
+                url=sidebar_url(Lookup.Kind.USER, device.owner_id, reason=reason),
+            )
+        )
+    return facts
+
+
+def sidebar_user(
+    devices: gwell.DeviceList, *, lookup: Lookup, fetched_at: datetime | None, now: datetime
+) -> SidebarUser:
+    page = user_page(devices=devices, lookup=lookup, fetched_at=fetched_at, now=now)
+    rows = [
+        (
+            row,
+            sidebar_url(
+                Lookup.Kind.DEVICE_ID, row.dev_id, owner=page.user_id, reason=lookup.reason
+            ),
+        )
+        for row in page.rows
+    ]
+    return SidebarUser(
+        page=page, rows=rows, page_url=_full_page(lookup), provenance=page.provenance
+    )

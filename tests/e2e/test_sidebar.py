@@ -1,0 +1,199 @@
+"""The helpdesk sidebar in a real browser: framed by a helpdesk page from another site, signed in
+inside the frame, handed a Chatwoot-style appContext, showing that device's verdict; and refused
+to a page whose origin is not in EMBED_FRAME_ANCESTORS.
+
+Screenshots: var/screenshots/sidebar-*.png (English and Chinese).
+"""
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from devices.sandbox.data import device_by_key
+from tests.e2e.conftest import (
+    CREATE_USER,
+    HELPDESK_ORIGIN,
+    HELPDESK_PORT,
+    LiveApp,
+    _free_port,
+    _manage,
+)
+
+pytestmark = pytest.mark.e2e
+
+SIDEBAR_WIDTH = 360
+AGENT, AGENT_PASSWORD = "lin", "e2e sidebar correct horse battery staple"
+
+
+@pytest.fixture(scope="module")
+def agent_app(live_app) -> LiveApp:
+    """The live app, signed into as an agent of our own: the journey test counts Mei's lookups."""
+    _manage(
+        live_app.env, "shell", "-c", CREATE_USER.format(username=AGENT, password=AGENT_PASSWORD)
+    )
+    return LiveApp(url=live_app.url, username=AGENT, password=AGENT_PASSWORD, env=live_app.env)
+
+
+# A Chatwoot conversation whose contact carries the camera's serial number. Like Chatwoot, the
+# page posts it as a JSON string when the frame loads and whenever the frame asks for it.
+HOST_PAGE = """<!doctype html>
+<html><head><meta charset="utf-8"><title>Helpdesk</title></head>
+<body>
+<h1>Conversation #42</h1>
+<iframe id="app" title="SupportDesk" src="{src}" width="{width}" height="760"></iframe>
+<script>
+  const frame = document.getElementById("app");
+  const context = {{
+    event: "appContext",
+    data: {{
+      conversation: {{ id: 42, custom_attributes: {{}} }},
+      contact: {{ id: 7, name: "A customer", custom_attributes: {{ device_sn: "{sn}" }} }},
+      currentAgent: {{ id: 1, name: "Mei" }},
+    }},
+  }};
+  window.fetchInfoRequests = 0;
+  const send = () => frame.contentWindow.postMessage(JSON.stringify(context), "*");
+  frame.addEventListener("load", send);
+  window.addEventListener("message", (event) => {{
+    if (event.source === frame.contentWindow &&
+        event.data === "chatwoot-dashboard-app:fetch-info") {{
+      window.fetchInfoRequests += 1;
+      send();
+    }}
+  }});
+</script>
+</body></html>
+"""
+
+
+class HelpdeskPage:
+    """A page served from its own origin (http://localhost:<port>/) that frames the sidebar."""
+
+    def __init__(self, port: int, html: str):
+        body = html.encode()
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.url = f"http://localhost:{port}/"
+
+    def __enter__(self):
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def host_page(app: LiveApp, sn: str) -> str:
+    return HOST_PAGE.format(src=f"{app.url}/embed/", width=SIDEBAR_WIDTH, sn=sn)
+
+
+def sign_in_inside_the_frame(frame, app: LiveApp, *, username="Username", password="Password"):
+    frame.get_by_label(username).fill(app.username)
+    frame.get_by_label(password).fill(app.password)
+    frame.locator("button[type=submit].primary").click()
+
+
+def _console_errors(page) -> list[str]:
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return errors
+
+
+@pytest.mark.parametrize(
+    ("locale", "labels", "expected"),
+    [
+        ("en-US", ("Username", "Password"), "Offline for 20 days"),
+        ("zh-CN", ("用户名", "密码"), "已离线 20 天"),
+    ],
+    ids=["english", "chinese"],
+)
+def test_a_chatwoot_conversation_opens_its_cameras_verdict_in_the_sidebar(
+    browser, agent_app, screenshots, locale, labels, expected
+):
+    device = device_by_key("sim-expired")
+    context = browser.new_context(viewport={"width": 1000, "height": 900}, locale=locale)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    errors = _console_errors(page)
+    with HelpdeskPage(HELPDESK_PORT, host_page(agent_app, device.sn)) as helpdesk:
+        page.goto(helpdesk.url)
+        frame = page.frame_locator("#app")
+        # Not signed in inside the frame yet: the normal sign-in, framed.
+        sign_in_inside_the_frame(frame, agent_app, username=labels[0], password=labels[1])
+
+        verdict = frame.locator("#verdict-text")
+        verdict.wait_for()
+        assert verdict.inner_text().startswith(expected)
+        sidebar = next(f for f in page.frames if "/embed/" in f.url)
+        assert f"q={device.sn}" in sidebar.url
+        assert "reason=Chatwoot" in sidebar.url
+        assert page.evaluate("window.fetchInfoRequests") >= 1
+        assert frame.locator(".facts").is_visible()
+        full_page = frame.locator("a.button[target=_blank]")
+        assert full_page.get_attribute("href").startswith(f"/devices/sn/{device.sn}/")
+        # Nothing wider than the frame.
+        assert sidebar.evaluate("document.documentElement.scrollWidth") <= SIDEBAR_WIDTH
+        page.locator("#app").screenshot(path=str(screenshots.folder / f"sidebar-{locale}.png"))
+        screenshots(page, f"sidebar-in-helpdesk-{locale}")
+    assert [e for e in errors if "Failed to load resource" not in e] == [], errors
+    context.close()
+
+
+def test_a_page_whose_origin_is_not_allowed_cannot_frame_the_sidebar(browser, agent_app):
+    device = device_by_key("sim-expired")
+    context = browser.new_context()
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    refusals: list[str] = []
+    page.on("console", lambda m: refusals.append(m.text) if "frame-ancestors" in m.text else None)
+    with HelpdeskPage(_free_port(), host_page(agent_app, device.sn)) as stranger:
+        page.goto(stranger.url)
+        page.wait_for_timeout(1500)
+
+        sidebar = page.frames[1]
+        assert sidebar.locator("body.sidebar").count() == 0
+        assert sidebar.locator("input").count() == 0  # not even the sign-in form
+    assert refusals and "blocked" in refusals[0]
+    assert HELPDESK_ORIGIN in refusals[0]  # the policy names only the allowed helpdesk
+    context.close()
+
+
+def test_the_api_docs_render_from_our_own_files_without_a_script_error(browser, agent_app):
+    context = browser.new_context(base_url=agent_app.url)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    errors = _console_errors(page)
+    external: list[str] = []
+    page.on(
+        "request",
+        lambda request: (
+            external.append(request.url) if not request.url.startswith(agent_app.url) else None
+        ),
+    )
+    page.goto("/api/v1/docs/")
+    page.get_by_label("Username").fill(agent_app.username)
+    page.get_by_label("Password").fill(agent_app.password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/api/v1/docs/")
+
+    page.locator(".swagger-ui .info .title").wait_for()
+    assert "SupportDesk API" in page.locator(".swagger-ui .info .title").inner_text()
+    page.locator(".opblock-summary-path", has_text="/api/v1/devices/sn/{sn}/").wait_for()
+    assert external == []
+    assert [e for e in errors if "Failed to load resource" not in e] == [], json.dumps(errors)
+    context.close()
