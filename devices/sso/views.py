@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 import requests
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -73,9 +74,14 @@ class SsoCallbackView(OIDCAuthenticationCallbackView):
             return super().get(request)
         except SignInRefused as refusal:
             return _failed(request, str(refusal))
+        except SuspiciousOperation as error:
+            # An unknown state (a second tab, the back button) or an ID token that fails a check.
+            log.warning("company sign-in refused: %s", error)
+            return _failed(request)
         except requests.HTTPError as error:
             # The provider answered, and said no (a used or expired code, a wrong secret).
-            log.warning("company sign-in refused by the provider: %s", error.response.status_code)
+            status = getattr(error.response, "status_code", None)
+            log.warning("company sign-in refused by the provider: HTTP %s", status)
             return _failed(request)
         except (requests.RequestException, provider.ProviderUnavailable):
             return _unavailable(request)

@@ -214,6 +214,18 @@ def test_the_provider_saying_no_shows_the_failed_page(client, sso):
     assert "Sign-in with Example SSO did not complete" in page_text(response)
 
 
+def test_an_answer_for_another_sign_in_attempt_is_refused(client, sso):
+    mei = person("mei", groups=["support-staff"])
+    sso.set_people([mei])
+    start(client)
+
+    response = client.get("/accounts/sso/callback/", {"code": "abc", "state": "not-ours"})
+
+    assert response.status_code == 403
+    assert "Sign-in with Example SSO did not complete" in page_text(response)
+    assert "_auth_user_id" not in client.session
+
+
 def test_a_code_used_twice_is_refused_by_the_provider(client, sso):
     mei = person("mei", groups=["support-staff"])
     sso.set_people([mei])
