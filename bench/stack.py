@@ -169,6 +169,19 @@ class Stack:
             "u.user_permissions.add(Permission.objects.get(codename='lookup_devices'));"
             f"u.is_staff = u.is_superuser = {self.superuser}; u.save()",
         )
+        if self.superuser:
+            # Credential admin pages ask a password sign-in for a second factor: one-use
+            # recovery codes, one per session() (devices.twofactor).
+            self._recovery_codes = [f"bench{number:04d}" for number in range(50)]
+            self.manage(
+                "shell",
+                "-c",
+                "from django.contrib.auth.models import User;"
+                "from django_otp.plugins.otp_static.models import StaticDevice;"
+                f"d = StaticDevice.objects.create(user=User.objects.get(username={USERNAME!r}),"
+                " name='recovery codes');"
+                f"[d.token_set.create(token=code) for code in {self._recovery_codes!r}]",
+            )
         for _ in range(self.hosts):
             port = free_port()
             self._spawn(
@@ -260,6 +273,20 @@ class Stack:
         )
         if answer.status_code != 302:
             raise RuntimeError(f"login failed on {login}: HTTP {answer.status_code}")
+        if self.superuser:
+            verify = f"{self.urls[host]}/accounts/two-factor/verify/"
+            answer = session.post(
+                verify,
+                data={
+                    "token": self._recovery_codes.pop(),
+                    "csrfmiddlewaretoken": session.cookies["csrftoken"],
+                },
+                headers={"Referer": verify},
+                timeout=10,
+                allow_redirects=False,
+            )
+            if answer.status_code != 302:
+                raise RuntimeError(f"second factor refused on {verify}: HTTP {answer.status_code}")
         return session
 
     def sandbox_stats(self) -> dict:

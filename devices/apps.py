@@ -8,3 +8,4 @@ class DevicesConfig(AppConfig):
 
     def ready(self) -> None:
         from devices.embed import framing  # noqa: F401 - registers its system check
+        from devices.sso import method  # noqa: F401 - records how each session signed in

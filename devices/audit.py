@@ -17,6 +17,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest
 
 from devices.models import Lookup
+from devices.sso.method import signed_in_via
 
 log = logging.getLogger("supportdesk.lookups")
 
@@ -32,6 +33,9 @@ class AuditContext:
     reason: str = ""
     channel: str = Lookup.Channel.WEB
     token_name: str = ""
+    # SignInMethod of the session: company sign-in or local password; "" for an API token or
+    # outside a request (commands).
+    signed_in_via: str = ""
 
     @classmethod
     def of_request(
@@ -50,6 +54,7 @@ class AuditContext:
             reason=reason,
             channel=channel,
             token_name=token_name,
+            signed_in_via="" if channel == Lookup.Channel.API else signed_in_via(request),
         )
 
 
@@ -89,6 +94,7 @@ def new_lookup(
         client_ip=audit.client_ip,
         reason=auditable(audit.reason, 200),
         http_request_id=audit.request_id,
+        signed_in_via=audit.signed_in_via,
         channel=audit.channel,
         token_name=audit.token_name,
         **fields,
@@ -104,6 +110,7 @@ def log_lookup(lookup: Lookup) -> None:
                 "lookup_id": lookup.pk,
                 "request_id": lookup.http_request_id,
                 "user": lookup.username,
+                "signed_in_via": lookup.signed_in_via,
                 "channel": lookup.channel,
                 "token": lookup.token_name,
                 "kind": lookup.kind,

@@ -76,6 +76,45 @@ class Credential(models.Model):
         )
 
 
+class SignInMethod(models.TextChoices):
+    """How a session was signed in: recorded on each lookup row (see devices.sso.method)."""
+
+    SSO = "sso", _("company sign-in (SSO)")
+    LOCAL = "local", _("local password")
+
+
+class SsoIdentity(models.Model):
+    """The provider's account a SupportDesk user stands for: its issuer and subject (`sub`).
+
+    A company sign-in finds its user here, never by username or email, so nobody at the
+    provider can take over an existing local account by choosing its name.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="sso_identity",
+    )
+    issuer = models.CharField(_("issuer"), max_length=255)
+    subject = models.CharField(_("subject"), max_length=255)
+    created_at = models.DateTimeField(_("first company sign-in"), auto_now_add=True)
+    last_sign_in_at = models.DateTimeField(_("last company sign-in"), null=True, blank=True)
+    provider_groups = models.CharField(
+        _("provider groups at last sign-in"), max_length=500, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("company sign-in identity")
+        verbose_name_plural = _("company sign-in identities")
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "subject"], name="one_user_per_sso_subject")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} @ {self.issuer}"
+
+
 class Lookup(models.Model):
     """The audit log: one row per lookup, written before the vendor call, completed after."""
 
@@ -143,6 +182,9 @@ class Lookup(models.Model):
     http_request_id = models.CharField(_("request id"), max_length=40, blank=True)
     # Refused attempts of one person in quick succession share one row (see services).
     attempts = models.PositiveIntegerField(_("attempts"), default=1)
+    signed_in_via = models.CharField(
+        _("signed in with"), max_length=10, choices=SignInMethod.choices, blank=True
+    )
     channel = models.CharField(
         _("channel"), max_length=10, choices=Channel.choices, default=Channel.WEB
     )

@@ -5,6 +5,7 @@ start without SECRET_KEY and CREDENTIALS_KEY instead of falling back to somethin
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -20,6 +21,15 @@ env = environ.Env()
 ENV_FILE = env.str("ENV_FILE", default=str(BASE_DIR / ".env"))
 if ENV_FILE:
     environ.Env.read_env(ENV_FILE, overwrite=False)
+
+
+def oidc_origins(*urls: str) -> list[str]:
+    """The scheme://host[:port] of each URL given, for the CSP."""
+    origins = []
+    for url in filter(None, urls):
+        parts = urlsplit(url)
+        origins.append(f"{parts.scheme}://{parts.netloc}")
+    return sorted(set(origins))
 
 
 def required_in_production(name: str) -> str:
@@ -46,6 +56,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -66,6 +79,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "devices.twofactor.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -134,6 +149,50 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "search"
 LOGOUT_REDIRECT_URL = "login"
+# Local passwords, then company sign-in (OpenID Connect); the second answers only its callback.
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "devices.sso.backend.SsoBackend",
+]
+SESSION_COOKIE_AGE = env.int("SESSION_MAX_AGE", default=14 * 24 * 3600)
+
+# Company sign-in (OpenID Connect, authorization code with PKCE): on when the issuer and a
+# client id are set; endpoints from the issuer's discovery document unless set here. See
+# README "Sign-in". Names read by mozilla-django-oidc are kept as it spells them (OIDC_RP_*,
+# OIDC_OP_*); the environment uses shorter ones.
+OIDC_ISSUER = env.str("OIDC_ISSUER", default="")
+OIDC_RP_CLIENT_ID = env.str("OIDC_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env.str("OIDC_CLIENT_SECRET", default="")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env.str("OIDC_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env.str("OIDC_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env.str("OIDC_USERINFO_ENDPOINT", default="")
+OIDC_OP_JWKS_ENDPOINT = env.str("OIDC_JWKS_ENDPOINT", default="")
+OIDC_OP_END_SESSION_ENDPOINT = env.str("OIDC_END_SESSION_ENDPOINT", default="")
+OIDC_RP_SIGN_ALGO = env.str("OIDC_SIGN_ALGO", default="RS256")
+OIDC_RP_SCOPES = env.str("OIDC_SCOPES", default="openid email profile")
+OIDC_USERNAME_CLAIM = env.str("OIDC_USERNAME_CLAIM", default="preferred_username")
+OIDC_GROUPS_CLAIM = env.str("OIDC_GROUPS_CLAIM", default="groups")
+# Provider group (claim value) -> SupportDesk group, applied at every company sign-in.
+OIDC_GROUP_MAP = env.dict("OIDC_GROUP_MAP", default={})
+# SupportDesk groups whose members get staff status (admin entry) from a company sign-in.
+OIDC_STAFF_GROUPS = env.list("OIDC_STAFF_GROUPS", default=["Support lead"])
+OIDC_PROVIDER_NAME = env.str("OIDC_PROVIDER_NAME", default="your company account")
+OIDC_ACCESS_CONTACT = env.str("OIDC_ACCESS_CONTACT", default="")
+# Local passwords when company sign-in is on: "superusers" (break-glass), "all" or "off".
+OIDC_LOCAL_LOGIN = env.str("OIDC_LOCAL_LOGIN", default="superusers")
+OIDC_SESSION_MAX_AGE = env.int("OIDC_SESSION_MAX_AGE", default=8 * 3600)
+OIDC_TIMEOUT = env.float("OIDC_TIMEOUT", default=5.0)
+OIDC_USE_PKCE = True
+OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
+OIDC_STORE_ID_TOKEN = True  # the hint for the provider's logout
+OIDC_AUTHENTICATION_CALLBACK_URL = "sso_callback"
+OIDC_OP_LOGOUT_URL_METHOD = "devices.sso.views.provider_logout_url"
+if OIDC_LOCAL_LOGIN not in {"superusers", "all", "off"}:
+    raise ImproperlyConfigured("OIDC_LOCAL_LOGIN must be one of: superusers, all, off.")
+
+# Two-factor (TOTP) for local-password sign-ins on the admin pages that manage credentials and
+# people; see devices/twofactor/.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="SupportDesk")
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
@@ -177,7 +236,8 @@ SECURE_CSP = {
     "img-src": [CSP.SELF, "data:"],
     "object-src": [CSP.NONE],
     "base-uri": [CSP.NONE],
-    "form-action": [CSP.SELF],
+    # Logging out of company sign-in is a form whose answer redirects to the provider.
+    "form-action": [CSP.SELF, *oidc_origins(OIDC_ISSUER, OIDC_OP_END_SESSION_ENDPOINT)],
     "frame-ancestors": [CSP.NONE],
 }
 

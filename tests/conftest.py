@@ -9,9 +9,11 @@ import secrets
 import pytest
 import redis
 from django.contrib.auth.models import Permission, User
+from django.utils import translation
 
 from devices.models import Credential
 from devices.sandbox import SandboxApp, SandboxVendor, start_in_thread
+from tests.sso.fixtures import oidc_provider, sso  # noqa: F401 (fixtures for every test)
 
 PASSWORD = "correct horse battery staple"
 
@@ -37,6 +39,14 @@ def isolated_stores(settings, tmp_path):
                 "LOCATION": str(tmp_path / "cache"),
             }
         }
+
+
+@pytest.fixture(autouse=True)
+def language_reset():
+    """A request in Chinese leaves Chinese active in the thread (LocaleMiddleware activates it,
+    nothing deactivates it), and a later test calling a presenter directly would read Chinese."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

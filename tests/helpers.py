@@ -7,6 +7,9 @@ import html
 import re
 from urllib.parse import urlencode
 
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
 from devices.sandbox import FaultPlan
 from devices.sandbox.data import device_by_key
 
@@ -46,3 +49,16 @@ def verdict_text(response) -> str:
     match = re.search(r'<p class="verdict-text">(.*?)</p>', response.content.decode(), re.S)
     assert match, "no verdict on the page"
     return match.group(1).strip()
+
+
+def sign_in_verified(client, user) -> TOTPDevice:
+    """Sign in with a local password and a verified second factor (TOTP), as the admin's
+    credential and people pages ask of a superuser (devices.twofactor)."""
+    client.force_login(user)
+    device, _created = TOTPDevice.objects.get_or_create(
+        user=user, name="authenticator", defaults={"confirmed": True}
+    )
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return device

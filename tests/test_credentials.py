@@ -7,6 +7,7 @@ from devices import services
 from devices.audit import AuditContext
 from devices.credentials import INSECURE_SCHEME, PRIVATE_HOST, vendor_url_problem
 from devices.models import Credential, Lookup
+from tests.helpers import sign_in_verified
 
 
 @pytest.mark.parametrize(
@@ -56,7 +57,7 @@ def test_set_credential_refuses_a_plain_http_url_in_production(db, production):
 
 
 def test_admin_refuses_a_private_address_in_production(client, superuser, production):
-    client.force_login(superuser)
+    sign_in_verified(client, superuser)
     response = client.post(
         "/admin/devices/credential/add/",
         {

@@ -39,6 +39,7 @@ EXPORT_COLUMNS: list[tuple[str, str]] = [
     (_("channel"), "channel"),
     (_("API token"), "token_name"),
     (_("attempts"), "attempts"),
+    (_("signed in with"), "signed_in_via"),
     (_("id"), "id"),
 ]
 

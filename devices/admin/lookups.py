@@ -53,6 +53,7 @@ class LookupAdmin(admin.ModelAdmin):
     list_display = (
         "created_at",
         "username",
+        "signed_in_via",
         "kind",
         "value",
         "owner_id",
@@ -66,6 +67,7 @@ class LookupAdmin(admin.ModelAdmin):
     )
     list_filter = (
         "outcome",
+        "signed_in_via",
         "channel",
         "kind",
         ("credential", CredentialListFilter),

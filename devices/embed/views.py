@@ -13,7 +13,6 @@ import json
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required, login_required
-from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -27,7 +26,7 @@ from devices.embed.framing import frame_ancestors, frameable_by_helpdesks
 from devices.models import Lookup
 from devices.presenters.embed import sidebar_device, sidebar_user
 from devices.presenters.failures import ErrorPanel, error_panel
-from devices.signin import ThrottledLoginView
+from devices.signin import LocalPasswordForm, ThrottledLoginView
 from devices.views import LOOKUP_PERMISSION, RATE_GROUP, RATE_LIMITED
 
 TEMPLATE = "devices/embed/sidebar.html"
@@ -153,9 +152,10 @@ def _answer(
     return response
 
 
-class SidebarAuthenticationForm(AuthenticationForm):
-    """The normal sign-in form, without autofocus: a cross-origin frame may not take the focus
-    from the helpdesk (browsers block it and say so in the console)."""
+class SidebarAuthenticationForm(LocalPasswordForm):
+    """The normal sign-in form (OIDC_LOCAL_LOGIN included), without autofocus: a cross-origin
+    frame may not take the focus from the helpdesk (browsers block it and say so in the
+    console)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

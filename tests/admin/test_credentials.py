@@ -6,6 +6,7 @@ from django.db import connection
 from django.urls import reverse
 
 from devices.models import Credential
+from tests.helpers import sign_in_verified
 
 CHANGELIST = reverse("admin:devices_credential_changelist")
 ADD = reverse("admin:devices_credential_add")
@@ -89,7 +90,7 @@ class TestOnlySuperusersManageCredentials:
         assert reverse("admin:devices_lookup_changelist") in html
 
     def test_a_superuser_may_list_add_and_change(self, client, superuser, stored):
-        client.force_login(superuser)
+        sign_in_verified(client, superuser)
         for url in (CHANGELIST, ADD, change_url(stored)):
             assert client.get(url).status_code == 200, url
 
@@ -97,7 +98,7 @@ class TestOnlySuperusersManageCredentials:
 class TestSecretsAreWriteOnly:
     @pytest.fixture(autouse=True)
     def signed_in(self, client, superuser):
-        client.force_login(superuser)
+        sign_in_verified(client, superuser)
 
     def test_the_change_page_never_shows_the_secrets_not_even_partly(self, client, stored):
         html = client.get(change_url(stored)).content.decode()
@@ -167,7 +168,7 @@ class TestSecretsAreWriteOnly:
 class TestExactlyOneDefault:
     @pytest.fixture(autouse=True)
     def signed_in(self, client, superuser):
-        client.force_login(superuser)
+        sign_in_verified(client, superuser)
 
     def defaults(self) -> list[str]:
         return list(Credential.objects.filter(is_default=True).values_list("name", flat=True))
@@ -215,7 +216,7 @@ class TestHealthAndConnection:
         Credential.objects.filter(pk=credential.pk).update(
             last_ok_at=timezone.now(), last_error_at=None
         )
-        client.force_login(superuser)
+        sign_in_verified(client, superuser)
         response = client.get(CHANGELIST)
         html = response.content.decode()
         assert "working" in html
@@ -227,7 +228,7 @@ class TestHealthAndConnection:
         assert "The vendor rejected the signature: 10007" in html
 
     def test_the_action_reports_an_accepted_credential(self, client, superuser, credential):
-        client.force_login(superuser)
+        sign_in_verified(client, superuser)
         response = client.post(
             CHANGELIST, {"action": "test_connection", "_selected_action": [credential.pk]}
         )
@@ -240,7 +241,7 @@ class TestHealthAndConnection:
     def test_the_action_reports_a_wrong_key_as_rejected(self, client, superuser, credential):
         credential.app_key = "0" * 32
         credential.save()
-        client.force_login(superuser)
+        sign_in_verified(client, superuser)
         response = client.post(
             CHANGELIST, {"action": "test_connection", "_selected_action": [credential.pk]}
         )
@@ -250,7 +251,7 @@ class TestHealthAndConnection:
         assert credential.last_error_at is not None
 
     def test_the_button_on_the_change_page_runs_the_same_check(self, client, superuser, credential):
-        client.force_login(superuser)
+        sign_in_verified(client, superuser)
         url = reverse("admin:devices_credential_test_connection", args=[credential.pk])
         assert url in client.get(change_url(credential)).content.decode()
         response = client.post(url)

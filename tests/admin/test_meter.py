@@ -10,6 +10,7 @@ from django.urls import reverse
 from devices import ratelimit
 from devices.admin.meter import meter_panel
 from devices.models import Credential
+from tests.helpers import sign_in_verified
 
 METER = reverse("admin:devices_credential_meter")
 
@@ -31,7 +32,7 @@ def regions(db) -> list[Credential]:
 
 
 def test_it_renders_for_a_superuser_with_a_panel_per_enabled_credential(client, superuser, regions):
-    client.force_login(superuser)
+    sign_in_verified(client, superuser)
     response = client.get(METER)
     assert response.status_code == 200
     names = [panel.credential.name for panel in response.context["panels"]]
@@ -74,7 +75,7 @@ def test_leads_find_the_meter_from_the_audit_log_and_others_do_not(client, lead,
 def test_it_shows_what_the_limiter_admitted(client, superuser, regions):
     for _ in range(3):
         ratelimit.acquire_vendor_slot("app-cn")()  # a call admitted, then over
-    client.force_login(superuser)
+    sign_in_verified(client, superuser)
     response = client.get(METER)
     cn, eu = response.context["panels"]
     assert cn.total_calls == 3
@@ -86,7 +87,7 @@ def test_it_shows_what_the_limiter_admitted(client, superuser, regions):
 
 def test_the_page_has_no_inline_style_or_script(client, superuser, regions):
     ratelimit.acquire_vendor_slot("app-cn")()
-    client.force_login(superuser)
+    sign_in_verified(client, superuser)
     html = client.get(METER).content.decode()
     assert "<svg" in html
     assert '<rect class="meter-bar' in html
@@ -125,7 +126,7 @@ def test_a_limiter_store_that_does_not_answer_is_reported_not_a_500(
         raise ConnectionError("redis is down")
 
     monkeypatch.setattr(ratelimit, "meter", broken)
-    client.force_login(superuser)
+    sign_in_verified(client, superuser)
     response = client.get(METER)
     assert response.status_code == 200
     assert "No reading for cn (CN): the limiter store did not answer" in response.content.decode()

@@ -1,5 +1,8 @@
 """A real server for the browser tests: gunicorn + whitenoise on a free port, DEBUG off.
 
+`live_app` signs in with local passwords; `sso_live_app` is a second one that signs in with a
+real OpenID provider process (tests/oidc_provider) and keeps a break-glass superuser.
+
 The app gets its own SQLite file, static root and var dir in a temporary folder; the sandbox
 vendor runs in a thread of this process (the session's `sandbox_server`); a credential and a
 support user are created through manage.py against the app's database, so nothing here shares
@@ -14,11 +17,14 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import polib
 import pytest
+
+from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, OidcProvider
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "var" / "screenshots"
@@ -34,6 +40,7 @@ CHROMIUM_ARGS = [
 ]
 USERNAME = "mei"
 PASSWORD = "e2e correct horse battery staple"
+ADMIN_USERNAME = "root"
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,11 @@ class LiveApp:
     username: str
     password: str
     env: dict
+
+
+@dataclass(frozen=True)
+class SsoLiveApp(LiveApp):
+    provider: OidcProvider
 
 
 def _free_port() -> int:
@@ -91,6 +103,11 @@ def _wait_until_up(url: str, process: subprocess.Popen, seconds: float = 30) -> 
     raise RuntimeError(f"the server at {url} did not come up in {seconds} s")
 
 
+CREATE_SUPERUSER = f"""
+from django.contrib.auth.models import User
+User.objects.create_superuser({ADMIN_USERNAME!r}, password={PASSWORD!r})
+"""
+
 CREATE_USER = """
 from django.contrib.auth.models import Permission, User
 user = User.objects.create_user({username!r}, password={password!r}, first_name="Mei")
@@ -100,12 +117,11 @@ user.user_permissions.add(
 """
 
 
-@pytest.fixture(scope="session")
-def live_app(tmp_path_factory, sandbox_server, sandbox_app):
+@contextmanager
+def _running_app(folder: Path, port: int, sandbox_server, sandbox_app, extra_env=None):
+    """gunicorn on `port`, migrated, with the sandbox credential and the support user."""
     if shutil.which("gunicorn", path=str(Path(sys.executable).parent)) is None:
         pytest.fail("gunicorn is not installed in this environment: run `make test`")
-    folder = tmp_path_factory.mktemp("live")
-    port = _free_port()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "supportdesk.settings",
@@ -124,6 +140,7 @@ def live_app(tmp_path_factory, sandbox_server, sandbox_app):
         "TIME_ZONE": "Asia/Shanghai",
         "LOG_LEVEL": "WARNING",
         "EMBED_FRAME_ANCESTORS": HELPDESK_ORIGIN,
+        **(extra_env or {}),
     }
     env.pop("REDIS_URL", None)
     _compile_translations()
@@ -170,6 +187,42 @@ def live_app(tmp_path_factory, sandbox_server, sandbox_app):
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory, sandbox_server, sandbox_app):
+    folder = tmp_path_factory.mktemp("live")
+    with _running_app(folder, _free_port(), sandbox_server, sandbox_app) as app:
+        yield app
+
+
+@pytest.fixture(scope="session")
+def sso_live_app(tmp_path_factory, sandbox_server, sandbox_app):
+    """The app signing in with a real OpenID provider (tests/oidc_provider) on its own port,
+    a break-glass superuser beside it. The provider is `sso_live_app.provider`."""
+    folder = tmp_path_factory.mktemp("live-sso")
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    provider = OidcProvider(
+        folder,
+        redirect_uris=[f"{url}/accounts/sso/callback/"],
+        logout_uris=[f"{url}/accounts/login/"],
+    ).start()
+    sso_env = {
+        "OIDC_ISSUER": provider.issuer,
+        "OIDC_CLIENT_ID": CLIENT_ID,
+        "OIDC_CLIENT_SECRET": CLIENT_SECRET,
+        "OIDC_SCOPES": "openid email profile groups",
+        "OIDC_GROUP_MAP": "support-staff=Support staff,support-leads=Support lead",
+        "OIDC_PROVIDER_NAME": "Example SSO",
+        "OIDC_ACCESS_CONTACT": "the IT helpdesk",
+    }
+    try:
+        with _running_app(folder, port, sandbox_server, sandbox_app, sso_env) as app:
+            _manage(app.env, "shell", "-c", CREATE_SUPERUSER)
+            yield SsoLiveApp(**vars(app), provider=provider)
+    finally:
+        provider.stop()
 
 
 @pytest.fixture(scope="session")
