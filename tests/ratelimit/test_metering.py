@@ -19,11 +19,12 @@ from tests.workers import take
 
 
 def test_the_meter_counts_calls_waits_and_refusals(store):
-    limiter = store.limiter(rate=3, window=0.3)
+    # A window long enough that a loaded machine still refuses the fourth call at once.
+    limiter = store.limiter(rate=3, window=1.0)
     fill(limiter, "app", 3)
     with pytest.raises(VendorBusy):
         take(limiter, "app", timeout=0)
-    take(limiter, "app", timeout=1.0)  # waits about 0.3 s
+    take(limiter, "app", timeout=3.0)  # waits about 1 s
     fill(limiter, "other-app", 2)
 
     meter = limiter.meter.reading("app")
@@ -32,7 +33,7 @@ def test_the_meter_counts_calls_waits_and_refusals(store):
     assert all(abs(second - time.time()) < 10 for second, _ in meter["calls_per_second"])
     assert meter["refusals"] == 1
     assert meter["wait_p50"] < 0.05
-    assert 0.15 < meter["wait_p95"] < 0.6
+    assert 0.5 < meter["wait_p95"] < 2.0
     assert limiter.meter.reading("unused-app") == {
         "calls_per_second": [],
         "wait_p50": 0.0,
