@@ -4,9 +4,10 @@ Every failure the service can meet (the vendor client's errors, the limiter's, a
 credential, an undecryptable secret), and the two refusals before it (invalid input, the
 per-person limit), has one row here: the audit outcome, the HTTP status of the page and the API,
 the API's error code, whether simultaneous identical lookups may be handed it instead of calling
-the vendor again, what it says about the credential, how a credential check reads it, and the
-words of its panel. The service, the coalescer, the presenters, the API and the credential check
-all read this table; none of them decides by itself what a failure means.
+the vendor again, whether the last good answer may be shown in its place, what it says about the
+credential, how a credential check reads it, and the words of its panel. The service, the
+coalescer, the presenters, the API and the credential check all read this table; none of them
+decides by itself what a failure means.
 
 Panel texts are lazy translations with `%(name)s` placeholders filled from `panel_params`; the
 audit row keeps the English text (`audit_text`), the page shows the reader's language.
@@ -55,8 +56,9 @@ class ApiCode(StrEnum):
 class CheckReading(StrEnum):
     """How `check_credential` (and admin's "test connection") reads the failure."""
 
-    ACCEPTED = "accepted"  # the vendor accepted the signature, then answered a code
-    REJECTED = "rejected"  # the vendor refused the signature
+    ACCEPTED = "accepted"  # the vendor accepted us, and only did not know the device
+    REFUSED = "refused"  # the vendor accepted the signature, then refused the call with a code
+    REJECTED = "rejected"  # the vendor refused the app's credentials or signature
     UNREACHABLE = "unreachable"  # we could not find out
 
 
@@ -70,6 +72,8 @@ class Failure:
     next_step: Promise
     # Simultaneous identical lookups get this failure too, instead of calling the vendor again.
     shareable: bool = False
+    # The vendor is not answering (for now): the page may show the last good answer, marked.
+    stale_ok: bool = False
     credential: CredentialSign = CredentialSign.SILENT
     check: CheckReading = CheckReading.UNREACHABLE
     # The page says when to try again (and sends Retry-After).
@@ -78,6 +82,7 @@ class Failure:
 
 TRY_AGAIN = _("Try again in a moment. If it keeps happening, tell an admin.")
 TELL_ADMIN_CREDENTIAL = _("Tell an admin: the vendor credential needs checking in the admin pages.")
+CREDENTIAL_NOT_WORKING = _("SupportDesk's vendor credential is not working: tell an admin")
 UNAVAILABLE_TITLE = _("The vendor is unavailable")
 
 # Keyed by error class, or by (class, reason) where one class covers several cases. The most
@@ -146,7 +151,9 @@ FAILURES: dict[type[BaseException] | tuple[type[BaseException], str], Failure] =
         _("The vendor refuses requests from our team as too frequent."),
         _("Try again in a moment."),
         shareable=True,
+        stale_ok=True,
         credential=CredentialSign.WORKS,
+        check=CheckReading.REFUSED,
         retry=True,
     ),
     VendorBusy: Failure(
@@ -157,6 +164,7 @@ FAILURES: dict[type[BaseException] | tuple[type[BaseException], str], Failure] =
         _("The team's shared budget of vendor calls is in use by colleagues' lookups right now."),
         _("Try again in a moment."),
         shareable=True,
+        stale_ok=True,
         retry=True,
     ),
     (gwell.VendorUnavailable, "timeout"): Failure(
@@ -167,6 +175,7 @@ FAILURES: dict[type[BaseException] | tuple[type[BaseException], str], Failure] =
         _("The vendor's server is slow or down."),
         TRY_AGAIN,
         shareable=True,
+        stale_ok=True,
         credential=CredentialSign.FAILING,
     ),
     (gwell.VendorUnavailable, "http_status"): Failure(
@@ -177,6 +186,7 @@ FAILURES: dict[type[BaseException] | tuple[type[BaseException], str], Failure] =
         _("The vendor's server answered with an error (HTTP %(status)s)."),
         TRY_AGAIN,
         shareable=True,
+        stale_ok=True,
         credential=CredentialSign.FAILING,
     ),
     (gwell.VendorUnavailable, "bad_response"): Failure(
@@ -187,6 +197,7 @@ FAILURES: dict[type[BaseException] | tuple[type[BaseException], str], Failure] =
         _("The vendor's answer could not be read."),
         TRY_AGAIN,
         shareable=True,
+        stale_ok=True,
         credential=CredentialSign.FAILING,
     ),
     gwell.VendorUnavailable: Failure(
@@ -197,7 +208,22 @@ FAILURES: dict[type[BaseException] | tuple[type[BaseException], str], Failure] =
         _("Could not reach the vendor's server."),
         TRY_AGAIN,
         shareable=True,
+        stale_ok=True,
         credential=CredentialSign.FAILING,
+    ),
+    gwell.CredentialRejected: Failure(
+        Outcome.CREDENTIAL_ERROR,
+        502,
+        ApiCode.CREDENTIAL_FAILING,
+        CREDENTIAL_NOT_WORKING,
+        _(
+            "The vendor refused SupportDesk's own app credentials (code %(code)s: %(message)s). "
+            "Nothing is wrong with what you looked up, and the vendor's support cannot fix it."
+        ),
+        TELL_ADMIN_CREDENTIAL,
+        shareable=True,
+        credential=CredentialSign.FAILING,
+        check=CheckReading.REJECTED,
     ),
     gwell.VendorRefused: Failure(
         Outcome.VENDOR_ERROR,
@@ -211,7 +237,7 @@ FAILURES: dict[type[BaseException] | tuple[type[BaseException], str], Failure] =
         ),
         shareable=True,
         credential=CredentialSign.FAILING,
-        check=CheckReading.ACCEPTED,
+        check=CheckReading.REFUSED,
     ),
     UnknownCredential: Failure(
         Outcome.VENDOR_ERROR,

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from devices.links import lookup_url
 from devices.models import Lookup
+from devices.presenters.search import region_label
 
 DETECT = "detect"
 
@@ -150,7 +151,7 @@ class SearchForm(forms.Form):
 
     def __init__(self, *args, credentials=(), **kwargs):
         super().__init__(*args, **kwargs)
-        names = [(c.name, str(c)) for c in credentials]
+        names = [(c.name, region_label(c)) for c in credentials]
         self.fields["credential"].choices = names
         self.fields["credential"].error_messages["invalid_choice"] = UNKNOWN_CREDENTIAL
         # One region (or none) needs no choice; the default credential is used.

@@ -66,6 +66,12 @@ class Credential(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.region})" if self.region else self.name
 
+    @property
+    def is_failing(self) -> bool:
+        """Its last vendor call (or check) failed, and nothing has worked since."""
+        ok_at, error_at = self.last_ok_at, self.last_error_at
+        return error_at is not None and (ok_at is None or error_at > ok_at)
+
     def app(self) -> gwell.AppCredentials:
         return gwell.AppCredentials(
             base_url=self.base_url,
@@ -129,6 +135,7 @@ class Lookup(models.Model):
         NOT_FOUND = "not_found", _("not found")
         VENDOR_ERROR = "vendor_error", _("vendor error")
         SIGNATURE_ERROR = "signature_error", _("signature error")
+        CREDENTIAL_ERROR = "credential_error", _("credential refused")
         UNAVAILABLE = "unavailable", _("vendor unavailable")
         RATE_LIMITED = "rate_limited", _("rate limited")
         INVALID_INPUT = "invalid_input", _("invalid input")

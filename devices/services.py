@@ -19,6 +19,8 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
 
 from devices import failures, gwell
 from devices.audit import AuditContext, auditable, fits_int32, log_lookup, new_lookup
@@ -65,10 +67,11 @@ class LookupResult:
 
 
 def credential_choices() -> list[Credential]:
-    """The enabled credentials, for a region choice. Secrets are not loaded (nor decrypted)."""
+    """The enabled credentials and their health, for a region choice. Secrets are not loaded
+    (nor decrypted)."""
     return list(
         Credential.objects.filter(enabled=True)
-        .only("name", "region", "is_default")
+        .only("name", "region", "is_default", "last_ok_at", "last_error_at")
         .order_by("-is_default", "name")
     )
 
@@ -122,6 +125,7 @@ def vendor_client(credential: Credential) -> gwell.VendorClient:
         before_send=partial(acquire_vendor_slot, credential.app_id),
         not_found_codes=settings.VENDOR_NOT_FOUND_CODES,
         rate_limit_codes=settings.VENDOR_RATE_LIMIT_CODES,
+        credential_codes=settings.VENDOR_CREDENTIAL_CODES,
     )
 
 
@@ -335,28 +339,49 @@ def _mark_credential(credential: Credential, *, ok: bool, message: str = "") -> 
 
 @dataclass
 class CredentialCheck:
+    """A check's verdict. `message` is English (the credential's last failure, the command's
+    output); `text()` is the same in the reader's language (admin)."""
+
     accepted: bool
-    message: str
+    template: Promise
+    params: dict[str, Any]
     request_id: str | None = None
 
+    @property
+    def message(self) -> str:
+        return failures.in_english(self.template) % self.params
 
-CHECK_ACCEPTED = "The vendor accepted the signature (requestId {request_id})."
-CHECK_ACCEPTED_WITH_CODE = (
-    "The vendor accepted the signature but answered code {code}: {msg} (requestId {request_id})."
+    def text(self) -> str:
+        return str(self.template) % self.params
+
+
+CHECK_ACCEPTED = gettext_lazy("The vendor accepted the signature (requestId %(request_id)s).")
+CHECK_ACCEPTED_WITH_CODE = gettext_lazy(
+    "The vendor accepted the signature but answered code %(code)s: %(msg)s "
+    "(requestId %(request_id)s)."
 )
-CHECK_REJECTED = "The vendor rejected the signature: {error}"
-CHECK_UNREACHABLE = "Could not check the credential: {error}"
+CHECK_REFUSED = gettext_lazy(
+    "The vendor accepted the signature but refused the call with code %(code)s: %(msg)s "
+    "(requestId %(request_id)s). The credential is not working."
+)
+CHECK_REJECTED = gettext_lazy("The vendor rejected the signature: %(error)s")
+CHECK_CREDENTIAL_REJECTED = gettext_lazy(
+    "The vendor rejected the credential with code %(code)s: %(msg)s (requestId %(request_id)s)."
+)
+CHECK_UNREACHABLE = gettext_lazy("Could not check the credential: %(error)s")
 
 
 def credential_check(*, credential: Credential) -> CredentialCheck:
-    """One signed call (a device list for an unknown user) to see whether the vendor accepts us."""
+    """One signed call (a device list for an unknown user) to see whether the vendor accepts us.
+
+    Only a good answer or "not found" passes: any other code is a failure, with its code."""
     try:
         answer = vendor_client(credential).device_list(user_id=UNKNOWN_OWNER)
     except Exception as error:
         check = _check_failed(error)
     else:
         check = CredentialCheck(
-            True, CHECK_ACCEPTED.format(request_id=answer.request_id), answer.request_id
+            True, CHECK_ACCEPTED, {"request_id": answer.request_id}, answer.request_id
         )
     _mark_credential(credential, ok=check.accepted, message=check.message)
     return check
@@ -365,14 +390,17 @@ def credential_check(*, credential: Credential) -> CredentialCheck:
 def _check_failed(error: Exception) -> CredentialCheck:
     reading = failures.failure_of(error).check
     request_id = getattr(error, "request_id", None)
-    if reading == CheckReading.ACCEPTED:
-        message = CHECK_ACCEPTED_WITH_CODE.format(
-            code=error.code, msg=error.vendor_message, request_id=request_id
-        )
-        return CredentialCheck(True, message, request_id)
+    if isinstance(error, gwell.VendorError) and error.code is not None:
+        coded = {"code": error.code, "msg": error.vendor_message or "", "request_id": request_id}
+        if reading == CheckReading.ACCEPTED:
+            return CredentialCheck(True, CHECK_ACCEPTED_WITH_CODE, coded, request_id)
+        if reading == CheckReading.REFUSED:
+            return CredentialCheck(False, CHECK_REFUSED, coded, request_id)
+        if reading == CheckReading.REJECTED and not isinstance(error, gwell.SignatureRejected):
+            return CredentialCheck(False, CHECK_CREDENTIAL_REJECTED, coded, request_id)
     if reading == CheckReading.REJECTED:
-        return CredentialCheck(False, CHECK_REJECTED.format(error=error), request_id)
+        return CredentialCheck(False, CHECK_REJECTED, {"error": str(error)}, request_id)
     if not failures.is_known(error) and not isinstance(error, ValueError):
         log.exception("credential check failed unexpectedly")
-        return CredentialCheck(False, CHECK_UNREACHABLE.format(error=failures.audit_text(error)))
-    return CredentialCheck(False, CHECK_UNREACHABLE.format(error=error))
+        return CredentialCheck(False, CHECK_UNREACHABLE, {"error": failures.audit_text(error)})
+    return CredentialCheck(False, CHECK_UNREACHABLE, {"error": str(error)})

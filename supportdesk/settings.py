@@ -249,8 +249,18 @@ VENDOR_MAX_WAIT = env.float("VENDOR_MAX_WAIT", default=2.0)
 VENDOR_TIMEOUT = env.float("VENDOR_TIMEOUT", default=5.0)
 # The largest vendor answer read; a larger one is "vendor unavailable" and nothing is cached.
 VENDOR_MAX_BODY_BYTES = env.int("VENDOR_MAX_BODY_BYTES", default=1 << 20)
-VENDOR_NOT_FOUND_CODES = [int(c) for c in env.list("VENDOR_NOT_FOUND_CODES", default=["12001"])]
-VENDOR_RATE_LIMIT_CODES = [int(c) for c in env.list("VENDOR_RATE_LIMIT_CODES", default=["10029"])]
+
+
+def vendor_codes(name: str, default: str) -> list[int]:
+    return [int(code) for code in env.list(name, default=default.split(","))]
+
+
+# What the vendor's non-zero codes mean. It documents only 10007 for this API; the defaults are
+# the codes of its mobile apps' error tables (docs/vendor-api.md#error-codes).
+VENDOR_NOT_FOUND_CODES = vendor_codes("VENDOR_NOT_FOUND_CODES", "10010,10012")
+VENDOR_RATE_LIMIT_CODES = vendor_codes("VENDOR_RATE_LIMIT_CODES", "10015")
+# Our app's credentials refused (10007, the signature, always is): tell an admin, not the vendor.
+VENDOR_CREDENTIAL_CODES = vendor_codes("VENDOR_CREDENTIAL_CODES", "10001,10003,10026")
 # With DEBUG off, credential base URLs must be https and public unless this is on.
 VENDOR_ALLOW_INSECURE_URLS = env.bool("VENDOR_ALLOW_INSECURE_URLS", default=DEBUG)
 LOOKUP_CACHE_SECONDS = env.int("LOOKUP_CACHE_SECONDS", default=30)

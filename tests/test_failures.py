@@ -15,6 +15,7 @@ SHARED_FAILURES = [
     gwell.SignatureExpired.from_vendor("signature validate fail:-2", request_id="r-1"),
     gwell.VendorUnavailable.timeout(5.0),
     gwell.VendorRefused(code=10500, vendor_message="system busy", request_id="r-2"),
+    gwell.CredentialRejected(code=10003, vendor_message="appToken invalid", request_id="r-3"),
     gwell.DeviceNotFound(code=12001, lookup="sn X", vendor_message="device not exist"),
     gwell.VendorRateLimited(retry_after=1.0, code=10029, vendor_message="too frequent"),
     VendorBusy(1.5, "app"),
@@ -50,6 +51,7 @@ EVERY_FAILURE = [
     gwell.VendorUnavailable.not_json(),
     gwell.VendorUnavailable.connection("connection refused"),
     gwell.VendorRefused(code=10500, vendor_message="system busy"),
+    gwell.CredentialRejected(code=10003, vendor_message="appToken invalid"),
     VendorBusy(1.5, "app"),
     LimiterUnavailable(5.0, "app"),
     SecretUnavailable("cannot decrypt"),
@@ -130,6 +132,7 @@ def test_failures_that_belong_to_one_lookup_are_not_shared(error):
         (gwell.VendorUnavailable.http_status(500), "vendor_unavailable", 502),
         (gwell.VendorUnavailable.connection("refused"), "vendor_unavailable", 502),
         (gwell.VendorRefused(code=10500, vendor_message="busy"), "vendor_refused", 502),
+        (gwell.CredentialRejected(code=10003), "credential_failing", 502),
         (KeyError("a bug of ours"), "vendor_unavailable", 503),
     ],
     ids=lambda value: type(value).__name__ if isinstance(value, Exception) else str(value),
@@ -153,3 +156,42 @@ def test_every_api_code_is_used_by_some_row():
     rows = [*failures.FAILURES.values(), failures.INVALID_INPUT, failures.PERSON_LIMIT]
 
     assert {row.api_code for row in rows} == set(failures.ApiCode)
+
+
+def test_the_last_good_answer_stands_in_only_while_the_vendor_is_not_answering():
+    stale_ok = {
+        type(error).__name__ for error in EVERY_FAILURE if failures.failure_of(error).stale_ok
+    }
+
+    assert stale_ok == {
+        "VendorUnavailable",
+        "VendorRateLimited",
+        "VendorBusy",
+        "LimiterUnavailable",
+    }
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        gwell.CredentialRejected(code=10003, vendor_message="appToken invalid"),
+        gwell.SignatureInvalid(),
+        gwell.SignatureRejected(),
+    ],
+    ids=lambda e: type(e).__name__,
+)
+def test_a_refused_credential_tells_the_agent_to_tell_an_admin_not_the_vendor(error):
+    failure = failures.failure_of(error)
+
+    assert failure.next_step == failures.TELL_ADMIN_CREDENTIAL
+    assert failure.check == failures.CheckReading.REJECTED
+    assert failure.credential == failures.CredentialSign.FAILING
+
+
+def test_a_refused_credential_has_an_outcome_of_its_own():
+    error = gwell.CredentialRejected(code=10026, vendor_message="token expired")
+
+    assert failures.failure_of(error).outcome == Lookup.Outcome.CREDENTIAL_ERROR
+    assert failures.in_english(failures.failure_of(error).title) == (
+        "SupportDesk's vendor credential is not working: tell an admin"
+    )

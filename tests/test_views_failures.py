@@ -67,7 +67,7 @@ class TestVendorBusy:
         assert only_row().outcome == "rate_limited"
 
     def test_the_vendors_rate_limit_code_is_a_503_too(self, staff_client, sandbox):
-        inject(sandbox, "code", code=10029, msg="request too frequent")
+        inject(sandbox, "code", code=10015, msg="frequent access denied")
         response = staff_client.get(sn_url("online-wifi-mains"))
         assert response.status_code == 503
         assert "Retry-After" in response
@@ -108,9 +108,9 @@ class TestVendorCodes:
         assert "The vendor has no device with serial number 876NOSUCH0001." in text
         assert "Not found" in text
         row = only_row()
-        assert (row.outcome, row.vendor_code) == ("not_found", 12001)
+        assert (row.outcome, row.vendor_code) == ("not_found", 10012)
 
-    def test_a_wrong_token_is_the_vendors_code_with_its_message(
+    def test_a_wrong_token_says_our_credential_is_not_working_with_the_vendors_code(
         self, client, staff, sandbox, sandbox_app
     ):
         Credential.objects.create(
@@ -124,7 +124,14 @@ class TestVendorCodes:
         client.force_login(staff)
         response = client.get(sn_url("online-wifi-mains"))
         assert response.status_code == 502
-        assert "The vendor answered code 10003: appToken invalid" in page_text(response)
+        text = page_text(response)
+        assert "SupportDesk's vendor credential is not working: tell an admin" in text
+        assert "(code 10003: appToken invalid)" in text
+        assert "Next step: Tell an admin: the vendor credential needs checking" in text
+        assert "ticket to the vendor" not in text
+        assert "Credential refused" in text
+        row = only_row()
+        assert (row.outcome, row.vendor_code) == ("credential_error", 10003)
 
 
 class TestSignature:

@@ -86,10 +86,9 @@ class CredentialForm(forms.ModelForm):
 
 
 def credential_health(credential: Credential) -> str:
-    ok_at, error_at = credential.last_ok_at, credential.last_error_at
-    if error_at and (ok_at is None or error_at > ok_at):
+    if credential.is_failing:
         return gettext("failing")
-    if ok_at:
+    if credential.last_ok_at:
         return gettext("working")
     return gettext("not used yet")
 
@@ -172,7 +171,7 @@ class CredentialAdmin(admin.ModelAdmin):
     def _report_check(self, request: HttpRequest, credential: Credential) -> None:
         check = services.credential_check(credential=credential)
         level = messages.SUCCESS if check.accepted else messages.ERROR
-        self.message_user(request, f"{credential.name}: {check.message}", level)
+        self.message_user(request, f"{credential.name}: {check.text()}", level)
 
     def test_connection_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         if not self.has_change_permission(request):

@@ -3,6 +3,7 @@
 from .client import AppCredentials, VendorClient, shared_session
 from .errors import (
     BodyUnreadable,
+    CredentialRejected,
     DeviceNotFound,
     SignatureExpired,
     SignatureInvalid,
@@ -32,6 +33,7 @@ from .signing import (
 __all__ = [
     "AppCredentials",
     "BodyUnreadable",
+    "CredentialRejected",
     "DeviceInfo",
     "DeviceList",
     "DeviceListEntry",

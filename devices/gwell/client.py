@@ -12,7 +12,11 @@ from typing import Any
 import requests
 
 from .errors import (
+    CREDENTIAL_CODES,
+    NOT_FOUND_CODES,
+    RATE_LIMIT_CODES,
     SIGNATURE_REJECTED_CODE,
+    CredentialRejected,
     DeviceNotFound,
     SignatureRejected,
     VendorError,
@@ -81,7 +85,9 @@ class VendorClient:
     `before_send` (the shared rate limiter) is called right before every request; when it raises,
     nothing is sent. When it returns a callable, that is called once the request is over,
     answered or failed (the limiter counts the call until then). Codes in `not_found_codes`
-    raise DeviceNotFound, codes in `rate_limit_codes` raise VendorRateLimited.
+    raise DeviceNotFound, codes in `rate_limit_codes` raise VendorRateLimited, codes in
+    `credential_codes` raise CredentialRejected (10007 is always SignatureRejected). The
+    defaults are the codes of the vendor's apps (docs/vendor-api.md#error-codes).
     """
 
     def __init__(
@@ -91,8 +97,9 @@ class VendorClient:
         timeout: float = 5.0,
         session: requests.Session | None = None,
         before_send: Callable[[], object] | None = None,
-        not_found_codes: Collection[int] = (12001,),
-        rate_limit_codes: Collection[int] = (10029,),
+        not_found_codes: Collection[int] = NOT_FOUND_CODES,
+        rate_limit_codes: Collection[int] = RATE_LIMIT_CODES,
+        credential_codes: Collection[int] = CREDENTIAL_CODES,
         max_body_bytes: int = MAX_BODY_BYTES,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -107,6 +114,7 @@ class VendorClient:
         self.before_send = before_send
         self.not_found_codes = frozenset(not_found_codes)
         self.rate_limit_codes = frozenset(rate_limit_codes)
+        self.credential_codes = frozenset(credential_codes)
         self.clock = clock
 
     def __repr__(self) -> str:
@@ -241,5 +249,9 @@ class VendorClient:
         if code in self.not_found_codes:
             return DeviceNotFound(
                 code=code, lookup=lookup, vendor_message=vendor_message, request_id=request_id
+            )
+        if code in self.credential_codes:
+            return CredentialRejected(
+                code=code, vendor_message=vendor_message, request_id=request_id
             )
         return VendorRefused(code=code, vendor_message=vendor_message, request_id=request_id)

@@ -10,6 +10,12 @@ docs/vendor-api.md#error-codes.
 import re
 
 SIGNATURE_REJECTED_CODE = 10007
+# The vendor documents only 0 and 10007 for this API. These defaults come from the error tables
+# of its mobile apps (same server family): docs/vendor-api.md#error-codes. Deployments override
+# them with settings (VENDOR_NOT_FOUND_CODES, VENDOR_RATE_LIMIT_CODES, VENDOR_CREDENTIAL_CODES).
+NOT_FOUND_CODES = (10010, 10012)  # no record found, no relevant results
+RATE_LIMIT_CODES = (10015,)  # frequent access denied
+CREDENTIAL_CODES = (10001, 10003, 10026)  # missing parameter, parameter format, token expired
 
 REQUEST_ID_SUFFIX = " (requestId {request_id})"
 
@@ -43,6 +49,9 @@ RATE_LIMITED_MESSAGE = "The vendor refuses requests as too frequent; try again i
 RATE_LIMITED_SHORTLY_MESSAGE = "The vendor refuses requests as too frequent; try again shortly"
 
 REFUSED_MESSAGE = "The vendor answered code {code}: {vendor_message}"
+CREDENTIAL_REJECTED_MESSAGE = (
+    "The vendor refused this app's credentials with code {code}: {vendor_message}"
+)
 DEVICE_NOT_FOUND_MESSAGE = "The vendor found no device with {lookup}"
 DEVICE_NOT_FOUND_ANY_MESSAGE = "The vendor found no such device"
 
@@ -87,7 +96,28 @@ def _restore(cls: type[VendorError], args: tuple, state: dict) -> VendorError:
     return error
 
 
-class SignatureRejected(VendorError):
+class CredentialRejected(VendorError):
+    """The vendor refused the app itself: its appId, appToken or signature. Our configuration is
+    wrong, not the lookup: a code in the client's `credential_codes`, or (as SignatureRejected)
+    10007. docs/vendor-api.md#error-codes
+    """
+
+    def __init__(
+        self,
+        *,
+        code: int | None = None,
+        vendor_message: str | None = None,
+        request_id: str | None = None,
+        message: str | None = None,
+    ) -> None:
+        if message is None:
+            message = CREDENTIAL_REJECTED_MESSAGE.format(
+                code=code, vendor_message=vendor_message or "no message"
+            )
+        super().__init__(message, code=code, vendor_message=vendor_message, request_id=request_id)
+
+
+class SignatureRejected(CredentialRejected):
     """Code 10007: the vendor refused the signature. `reason` is the -1/-2/-3 it gave, if any.
 
     docs/vendor-api.md#signature-failures
@@ -104,10 +134,10 @@ class SignatureRejected(VendorError):
         if message is None:
             message = self._default_message(vendor_message)
         super().__init__(
-            message,
             code=SIGNATURE_REJECTED_CODE,
             vendor_message=vendor_message,
             request_id=request_id,
+            message=message,
         )
         self.reason = reason
 

@@ -290,6 +290,7 @@ def outcome_badge(outcome: str) -> Badge:
         Lookup.Outcome.NOT_FOUND: _("Not found"),
         Lookup.Outcome.VENDOR_ERROR: _("Vendor error"),
         Lookup.Outcome.SIGNATURE_ERROR: _("Signature refused"),
+        Lookup.Outcome.CREDENTIAL_ERROR: _("Credential refused"),
         Lookup.Outcome.UNAVAILABLE: _("Vendor unavailable"),
         Lookup.Outcome.RATE_LIMITED: _("Too many lookups"),
         Lookup.Outcome.INVALID_INPUT: _("Invalid input"),

@@ -1,4 +1,4 @@
-"""The search page's note after a search: what the box was read as."""
+"""The search page: the note after a search (what the box was read as), and the region choice."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from devices.models import Credential
 from devices.presenters.formatting import kind_label
 
 
@@ -18,3 +19,10 @@ def search_note(cleaned: dict[str, Any]) -> str:
             "the kind."
         ) % {"value": cleaned["q"], "kind": kind}
     return _("Looked up “%(value)s” as a %(kind)s.") % {"value": cleaned["q"], "kind": kind}
+
+
+def region_label(credential: Credential) -> str:
+    """A region in the picker; one whose credential is failing says so, so it is not a surprise."""
+    if credential.is_failing:
+        return _("%(region)s (not working: tell an admin)") % {"region": credential}
+    return str(credential)

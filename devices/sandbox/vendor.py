@@ -38,9 +38,10 @@ CODE_APP_NOT_EXIST = 10001
 CODE_PARAM_ERROR = 10002
 CODE_TOKEN_INVALID = 10003
 CODE_SIGNATURE_FAIL = 10007
+# The codes of the vendor's apps, as SupportDesk's defaults read them (docs/vendor-api.md#sandbox).
 CODE_NO_RECORD = 10010
-CODE_TOO_FREQUENT = 10029
-CODE_DEVICE_NOT_EXIST = 12001
+CODE_TOO_FREQUENT = 10015
+CODE_DEVICE_NOT_EXIST = 10012
 
 MSG_OK = "ok"
 MSG_APP_NOT_EXIST = "appId not exist"
@@ -48,8 +49,8 @@ MSG_PARAM_ERROR = "param error"
 MSG_TOKEN_INVALID = "appToken invalid"  # noqa: S105 (a message, not a token)
 MSG_SIGNATURE_FAIL = "signature validate fail:{}"  # -1, -2 or -3
 MSG_NO_RECORD = "no record found"
-MSG_TOO_FREQUENT = "request too frequent"
-MSG_DEVICE_NOT_EXIST = "device not exist"
+MSG_TOO_FREQUENT = "frequent access denied"
+MSG_DEVICE_NOT_EXIST = "no relevant results"
 
 # devInfo's accessId for "owner not known"; the vendor's signing example sends it.
 UNKNOWN_USER = "-1"

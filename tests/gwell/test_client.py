@@ -13,6 +13,7 @@ import devices.gwell.transport as transport_module
 from devices.gwell import (
     AppCredentials,
     BodyUnreadable,
+    CredentialRejected,
     DeviceNotFound,
     SignatureExpired,
     SignatureInvalid,
@@ -741,14 +742,14 @@ def test_it_reports_any_other_code_with_the_code_message_and_request_id(rsps, cl
 
 
 def test_it_reports_a_not_found_code_as_device_not_found(rsps, client):
-    add_dev_info(rsps, envelope_text(code=12001, msg="device not exist", request_id="r-2"))
+    add_dev_info(rsps, envelope_text(code=10010, msg="no record found", request_id="r-2"))
 
     with pytest.raises(DeviceNotFound) as caught:
         client.device_info(sn=SN)
 
     error = caught.value
-    assert error.code == 12001
-    assert error.vendor_message == "device not exist"
+    assert error.code == 10010
+    assert error.vendor_message == "no record found"
     assert error.lookup == f"sn {SN}"
     assert str(error) == f"The vendor found no device with sn {SN} (requestId r-2)"
 
@@ -799,13 +800,13 @@ def test_it_reports_a_device_info_that_is_not_an_object_as_a_bad_response(rsps, 
 
 
 def test_it_reports_a_rate_limit_code_as_rate_limited(rsps, client):
-    add_dev_info(rsps, envelope_text(code=10029, msg="too many requests", request_id="r-3"))
+    add_dev_info(rsps, envelope_text(code=10015, msg="frequent access denied", request_id="r-3"))
 
     with pytest.raises(VendorRateLimited) as caught:
         client.device_info(sn=SN)
 
     error = caught.value
-    assert error.code == 10029
+    assert error.code == 10015
     assert error.retry_after is None
     assert str(error) == errors.RATE_LIMITED_SHORTLY_MESSAGE + " (requestId r-3)"
 
@@ -969,8 +970,8 @@ ERROR_ANSWERS = [
     {"body": envelope_text(code=10007, msg="signature validate fail:-3")},
     {"body": envelope_text(code=10007, msg=f"signature validate fail, key {APP_KEY}")},
     {"body": envelope_text(code=20001, msg=f"bad appToken {APP_TOKEN}")},
-    {"body": envelope_text(code=12001, msg=f"{APP_TOKEN} has no such device")},
-    {"body": envelope_text(code=10029, msg=f"limit for {APP_TOKEN}")},
+    {"body": envelope_text(code=10010, msg=f"{APP_TOKEN} has no such device")},
+    {"body": envelope_text(code=10015, msg=f"limit for {APP_TOKEN}")},
     {"body": envelope_text({"deviceInfo": None}, msg=APP_KEY)},
     {"body": "", "status": 429, "headers": {"Retry-After": "3"}},
     {"body": f"{APP_TOKEN} {APP_KEY}", "status": 502},
@@ -1061,3 +1062,58 @@ def test_the_client_uses_the_shared_session_when_given_none(rsps, client, monkey
     client.device_info(sn=SN)
 
     assert len(session.sent) == 1
+
+
+# The codes that say our own app's credentials were refused (docs/vendor-api.md#error-codes).
+
+
+@pytest.mark.parametrize(
+    ("code", "msg"),
+    [(10001, "appId not exist"), (10003, "appToken invalid"), (10026, "token expired")],
+)
+def test_it_reports_a_credential_code_as_credential_rejected(rsps, client, code, msg):
+    add_dev_info(rsps, envelope_text(code=code, msg=msg, request_id="r-7"))
+
+    with pytest.raises(CredentialRejected) as caught:
+        client.device_info(sn=SN)
+
+    error = caught.value
+    assert type(error) is CredentialRejected
+    assert (error.code, error.vendor_message, error.request_id) == (code, msg, "r-7")
+    assert str(error) == (
+        f"The vendor refused this app's credentials with code {code}: {msg} (requestId r-7)"
+    )
+
+
+def test_a_signature_refusal_is_a_credential_rejection_too(rsps, client):
+    add_dev_info(rsps, envelope_text(code=10007, msg="signature validate fail:-3"))
+
+    with pytest.raises(CredentialRejected) as caught:
+        client.device_info(sn=SN)
+
+    assert type(caught.value) is SignatureInvalid
+
+
+def test_it_uses_the_configured_credential_codes(rsps, app):
+    add_dev_info(rsps, envelope_text(code=10003, msg="appToken invalid"))
+    add_dev_info(rsps, envelope_text(code=20002, msg="app disabled"))
+    client = VendorClient(app, credential_codes={20002})
+
+    with pytest.raises(VendorRefused) as first:
+        client.device_info(sn=SN)
+    with pytest.raises(CredentialRejected) as second:
+        client.device_info(sn=SN)
+
+    assert type(first.value) is VendorRefused
+    assert second.value.code == 20002
+
+
+@pytest.mark.parametrize(
+    ("code", "error_class"),
+    [(10010, DeviceNotFound), (10012, DeviceNotFound), (10015, VendorRateLimited)],
+)
+def test_the_default_codes_are_those_of_the_vendors_apps(rsps, client, code, error_class):
+    add_dev_info(rsps, envelope_text(code=code, msg="from the apps' table"))
+
+    with pytest.raises(error_class):
+        client.device_info(sn=SN)

@@ -34,9 +34,9 @@ def test_dev_info_by_device_id_returns_the_device(running, app, as_json_int):
     [{"sn": "876ZZZZZZ9999"}, {"sn": "", "devId": "1234567890123"}],
     ids=["unknown-sn", "unknown-dev-id"],
 )
-def test_an_unknown_device_is_12001(running, app, fields):
+def test_an_unknown_device_is_10012(running, app, fields):
     answer = dev_info(running.base_url, app, now=NOW, **fields).json()
-    assert (answer["code"], answer["msg"], answer["data"]) == (12001, "device not exist", None)
+    assert (answer["code"], answer["msg"], answer["data"]) == (10012, "no relevant results", None)
 
 
 # devInfo's accessId: the full answer for the unknown owner, the owner and a guest; nothing for
@@ -92,9 +92,9 @@ def test_a_guest_of_one_device_is_a_stranger_to_the_owners_others(running, app):
     assert answer.json()["code"] == 10010
 
 
-def test_an_unknown_device_is_12001_whoever_asks(running, app):
+def test_an_unknown_device_is_10012_whoever_asks(running, app):
     answer = dev_info(running.base_url, app, now=NOW, sn="876ZZZZZZ9999", accessId="123").json()
-    assert answer["code"] == 12001
+    assert answer["code"] == 10012
 
 
 @pytest.mark.parametrize(

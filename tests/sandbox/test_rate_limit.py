@@ -56,13 +56,13 @@ def test_fifteen_requests_fired_at_once_admit_exactly_ten(app, clock):
         stats = requests.get(sandbox.base_url + "/_stats", timeout=5).json()
 
     codes = sorted(answer["code"] for answer in answers)
-    assert codes == [0] * 10 + [10029] * 5
-    refused = [answer for answer in answers if answer["code"] == 10029]
-    assert {answer["msg"] for answer in refused} == {"request too frequent"}
+    assert codes == [0] * 10 + [10015] * 5
+    refused = [answer for answer in answers if answer["code"] == 10015]
+    assert {answer["msg"] for answer in refused} == {"frequent access denied"}
     assert stats["requests"] == 15
     assert stats["served"] == 10
     assert stats["refused_rate_limit"] == 5
-    assert stats["errors_by_code"] == {"10029": 5}
+    assert stats["errors_by_code"] == {"10015": 5}
     assert stats["max_in_any_1s"] == 15
     assert stats["max_admitted_in_any_1s"] == 10
     assert stats["per_app"][app.app_id]["refused_rate_limit"] == 5
@@ -85,8 +85,8 @@ def test_a_slot_frees_exactly_one_second_after_an_admission(app):
     ticks.advance(0.001)  # now exactly 1.0 s after the first ten
     on_the_second = [_ask(vendor, app) for _ in range(11)]
     assert first_ten == [0] * 10
-    assert just_before == 10029
-    assert on_the_second == [0] * 10 + [10029]
+    assert just_before == 10015
+    assert on_the_second == [0] * 10 + [10015]
     stats = vendor.stats()
     assert stats["max_admitted_in_any_1s"] == 10
     assert stats["max_in_any_1s"] == 11 + 1  # 11 at t=101.0 plus the refused one at 100.999
@@ -106,8 +106,8 @@ def test_each_app_has_its_own_budget():
     vendor = SandboxVendor([one, two], clock=lambda: NOW, monotonic=FakeClock(100.0))
     codes_one = [_ask(vendor, one) for _ in range(11)]
     codes_two = [_ask(vendor, two) for _ in range(11)]
-    assert codes_one == [0] * 10 + [10029]
-    assert codes_two == [0] * 10 + [10029]
+    assert codes_one == [0] * 10 + [10015]
+    assert codes_two == [0] * 10 + [10015]
     assert vendor.stats()["per_app"]["app-one"]["refused_rate_limit"] == 1
 
 
@@ -120,12 +120,12 @@ def test_the_budget_is_shared_by_both_endpoints(app):
         headers = {"Host": HOST, **signed_headers(app, body, host=HOST, now=NOW)}
         info_codes.append(json.loads(vendor.handle("devInfo", headers, body).body)["code"])
     assert list_codes == [0] * 6
-    assert info_codes == [0] * 4 + [10029]
+    assert info_codes == [0] * 4 + [10015]
 
 
 def test_a_custom_rate_limit_is_enforced(app):
     vendor = SandboxVendor([app], clock=lambda: NOW, monotonic=FakeClock(5.0), rate_limit=3)
-    assert [_ask(vendor, app) for _ in range(4)] == [0, 0, 0, 10029]
+    assert [_ask(vendor, app) for _ in range(4)] == [0, 0, 0, 10015]
 
 
 def test_per_second_counts_events_in_whole_seconds_from_the_first():
