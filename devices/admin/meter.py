@@ -6,7 +6,8 @@ An admin page for superusers and support leads, linked from the audit log and th
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from django.conf import settings
@@ -63,6 +64,20 @@ class MeterPanel:
     wait_p50_ms: int | None
     wait_p95_ms: int | None
     refusals: int
+    # Other credentials with the same app id: the vendor counts their calls in one budget.
+    shares_budget_with: list[str] = field(default_factory=list)
+
+
+def budget_sharers(credentials: Iterable[Credential]) -> dict[int, list[str]]:
+    """For each credential, the names of the others that share its app id (its budget)."""
+    credentials = list(credentials)
+    names_by_app: dict[str, list[str]] = {}
+    for credential in credentials:
+        names_by_app.setdefault(credential.app_id, []).append(credential.name)
+    return {
+        credential.pk: [name for name in names_by_app[credential.app_id] if name != credential.name]
+        for credential in credentials
+    }
 
 
 def meter_panel(credential: Credential, reading: dict, now: int) -> MeterPanel:
@@ -117,6 +132,7 @@ def meter_page(request: HttpRequest, model_admin: admin.ModelAdmin) -> TemplateR
         raise PermissionDenied
     now = int(timezone.now().timestamp())
     credentials = Credential.objects.filter(enabled=True).only("name", "region", "app_id")
+    sharing = budget_sharers(credentials)
     panels, unreadable = [], []
     for credential in credentials:
         try:
@@ -125,7 +141,9 @@ def meter_page(request: HttpRequest, model_admin: admin.ModelAdmin) -> TemplateR
             log.exception("budget meter: no reading for credential %s", credential.name)
             unreadable.append(credential)
         else:
-            panels.append(meter_panel(credential, reading, now))
+            panel = meter_panel(credential, reading, now)
+            panel.shares_budget_with = sharing[credential.pk]
+            panels.append(panel)
     context = {
         **model_admin.admin_site.each_context(request),
         "title": gettext("Vendor budget meter"),

@@ -130,3 +130,33 @@ def test_a_limiter_store_that_does_not_answer_is_reported_not_a_500(
     response = client.get(METER)
     assert response.status_code == 200
     assert "No reading for cn (CN): the limiter store did not answer" in response.content.decode()
+
+
+def test_credentials_sharing_an_app_id_are_said_to_share_one_budget(client, superuser, regions):
+    Credential.objects.create(
+        name="cn-backup",
+        base_url="https://y.example",
+        app_id="app-cn",
+        app_token="t",
+        app_key="k",
+    )
+    client.force_login(superuser)
+    response = client.get(METER)
+    sharing = {
+        panel.credential.name: panel.shares_budget_with for panel in response.context["panels"]
+    }
+    assert sharing == {"cn": ["cn-backup"], "cn-backup": ["cn"], "eu": []}
+    text = " ".join(response.content.decode().split())
+    assert "One budget with cn-backup: the same app id" in text
+    assert "One budget with cn: the same app id" in text
+    assert text.count("One budget with") == 2
+
+
+def test_the_meter_refreshes_itself_with_a_script_file(client, superuser, regions):
+    client.force_login(superuser)
+    content = client.get(METER).content.decode()
+    assert re.search(r'<script src="/static/devices/admin-meter\.js" defer></script>', content)
+    assert 'data-refresh-seconds="5"' in content
+    assert "This page refreshes itself every 5 seconds." in content
+    chinese = client.get(METER, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "每 5 秒自动刷新" in chinese
