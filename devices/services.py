@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
-from devices import failures, gwell
+from devices import failures, gwell, last_good
 from devices.audit import AuditContext, auditable, fits_int32, log_lookup, new_lookup
 from devices.coalescing import Source, fetch_lookup
 from devices.credentials import (
@@ -53,7 +53,8 @@ MAX_PAUSE_SECONDS = 60.0
 
 @dataclass
 class LookupResult:
-    """What a lookup produced: the audit row, and either data or the error that explains it."""
+    """What a lookup produced: the audit row, and data or the error that explains it, or both:
+    the error, and the last good answer shown in its place (`stale`)."""
 
     lookup: Lookup
     data: gwell.DeviceReport | gwell.DeviceList | None = None
@@ -64,6 +65,11 @@ class LookupResult:
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    @property
+    def stale(self) -> bool:
+        """The vendor failed, and `data` is the last good answer it gave, from `fetched_at`."""
+        return self.error is not None and self.data is not None
 
 
 def credential_choices() -> list[Credential]:
@@ -247,10 +253,12 @@ def _run_lookup(
     lookup = new_lookup(audit=audit, kind=kind, value=value, owner_id=owner_id, endpoint=endpoint)
     started = time.monotonic()
     result = LookupResult(lookup=lookup)
+    store_key = None
     try:
         credential = credential_get(name=credential_name)
         lookup.credential = credential
         lookup.credential_name = credential.name
+        store_key = f"{credential.pk}:{credential.app_id}:{cache_key}"
 
         def produce() -> str:
             data = call(vendor_client(credential))
@@ -258,7 +266,7 @@ def _run_lookup(
             return json.dumps(data.raw, ensure_ascii=False, default=str)
 
         payload, source, stored_at = fetch_lookup(
-            f"{credential.pk}:{credential.app_id}:{cache_key}",
+            store_key,
             produce,
             refresh=refresh,
             share_error=failures.describe,
@@ -274,13 +282,33 @@ def _run_lookup(
         lookup.request_id = auditable(result.data.request_id or "", REQUEST_ID_LENGTH)
         if source == Source.FRESH:
             _mark_credential(credential, ok=True)
+            last_good.remember(store_key, payload=payload, stored_at=stored_at)
     except Exception as error:  # every failure becomes an outcome and a message, never a 500
         _record_failure(lookup, result, error)
+        if store_key is not None and failures.failure_of(error).stale_ok:
+            _show_last_good(lookup, result, store_key, parse)
     finally:
         lookup.duration_ms = round((time.monotonic() - started) * 1000)
         lookup.save()
         log_lookup(lookup)
     return result
+
+
+def _show_last_good(
+    lookup: Lookup, result: LookupResult, store_key: str, parse: Callable[[dict], Any]
+) -> None:
+    """While the vendor is not answering: the last good answer, if one was kept. The row keeps
+    the failure's outcome and says where the answer shown came from."""
+    kept = last_good.recall(store_key)
+    if kept is None:
+        return
+    try:
+        result.data = parse(loads(kept.payload))
+    except Exception:  # an answer kept by an older version: the failure alone, as before
+        log.warning("lookup %s: the last good answer could not be read", lookup.pk, exc_info=True)
+        return
+    result.fetched_at = datetime.fromtimestamp(kept.stored_at, tz=UTC)
+    lookup.source = Lookup.Source.LAST_GOOD
 
 
 def _record_failure(lookup: Lookup, result: LookupResult, error: Exception) -> None:

@@ -22,7 +22,7 @@ from devices import forms, selectors, services
 from devices.audit import AuditContext
 from devices.models import Lookup
 from devices.presenters.device import DevicePage, device_page
-from devices.presenters.failures import ErrorPanel, error_panel
+from devices.presenters.failures import error_panel
 from devices.presenters.lookups import colleague_notes, lookup_rows
 from devices.presenters.search import search_note
 from devices.presenters.user import UserPage, user_page
@@ -129,12 +129,12 @@ def _device_page(request: HttpRequest, form: forms.LookupForm) -> HttpResponse:
         refresh=data["refresh"],
     )
     now = timezone.now()
-    if not result.ok:
-        return _failure_page(request, "devices/device.html", form, result, now)
-    page = device_page(
-        report=result.data, lookup=result.lookup, fetched_at=result.fetched_at, now=now
-    )
-    return _lookup_page(request, "devices/device.html", form, now, page=page)
+    page = None
+    if result.data is not None:  # fresh, cached or shared; or the last good answer, marked
+        page = device_page(
+            report=result.data, lookup=result.lookup, fetched_at=result.fetched_at, now=now
+        )
+    return _lookup_page(request, "devices/device.html", form, result, now, page=page)
 
 
 @lookup_required
@@ -155,12 +155,12 @@ def user_devices(request: HttpRequest, user_id: str) -> HttpResponse:
         refresh=data["refresh"],
     )
     now = timezone.now()
-    if not result.ok:
-        return _failure_page(request, "devices/user_devices.html", form, result, now)
-    page = user_page(
-        devices=result.data, lookup=result.lookup, fetched_at=result.fetched_at, now=now
-    )
-    return _lookup_page(request, "devices/user_devices.html", form, now, page=page)
+    page = None
+    if result.data is not None:
+        page = user_page(
+            devices=result.data, lookup=result.lookup, fetched_at=result.fetched_at, now=now
+        )
+    return _lookup_page(request, "devices/user_devices.html", form, result, now, page=page)
 
 
 @require_safe
@@ -207,31 +207,22 @@ def _invalid_input(request: HttpRequest, form: forms.LookupForm) -> HttpResponse
     return render(request, "devices/invalid_input.html", context, status=400)
 
 
-def _failure_page(
+def _lookup_page(
     request: HttpRequest,
     template: str,
     form: forms.LookupForm,
     result: services.LookupResult,
     now: datetime,
-) -> HttpResponse:
-    """The page of a lookup that failed: the panel that explains it, with its status."""
-    panel = error_panel(result.error, lookup=result.lookup, now=now, retry_after=result.retry_after)
-    response = _lookup_page(request, template, form, now, failure=panel)
-    if panel.retry_after:
-        response["Retry-After"] = str(panel.retry_after)
-    return response
-
-
-def _lookup_page(
-    request: HttpRequest,
-    template: str,
-    form: forms.LookupForm,
-    now: datetime,
     *,
     page: DevicePage | UserPage | None = None,
-    failure: ErrorPanel | None = None,
 ) -> HttpResponse:
-    """A looked-up identifier's page around its data (`page`) or its failure panel."""
+    """A looked-up identifier's page: its data (`page`), or the panel that explains its failure
+    with the failure's status, or both: the panel above the last good answer, marked as old."""
+    failure = None
+    if result.error is not None:
+        failure = error_panel(
+            result.error, lookup=result.lookup, now=now, retry_after=result.retry_after
+        )
     colleagues = selectors.recent_colleague_lookups(
         user=request.user, kind=form.kind, value=form.value
     )
@@ -243,7 +234,10 @@ def _lookup_page(
         "page": page,
         "failure": failure,
     }
-    return render(request, template, context, status=failure.status if failure else 200)
+    response = render(request, template, context, status=failure.status if failure else 200)
+    if failure and failure.retry_after:
+        response["Retry-After"] = str(failure.retry_after)
+    return response
 
 
 def _retry_after(request: HttpRequest) -> int:

@@ -140,6 +140,22 @@ else:
         }
     }
 
+# The last good answer of each lookup, shown (marked as old) while the vendor fails: a cache of
+# its own on the same store, so its entries never push out the per-person limits above.
+LOOKUP_LAST_GOOD_SECONDS = env.int("LOOKUP_LAST_GOOD_SECONDS", default=24 * 3600)
+if REDIS_URL:
+    CACHES["last_good"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "supportdesk:last-good",
+    }
+else:
+    CACHES["last_good"] = {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "last-good"),
+        "OPTIONS": {"MAX_ENTRIES": 20_000},
+    }
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

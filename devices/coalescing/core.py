@@ -41,6 +41,9 @@ class Source(models.TextChoices):
     FRESH = "fresh", _("fresh from the vendor")
     CACHED = "cached", _("from cache")
     SHARED = "shared", _("shared with a simultaneous lookup")
+    # Never a fetch's: the service shows the last good answer while the vendor fails
+    # (devices/last_good.py), and its audit row says so.
+    LAST_GOOD = "last_good", _("last good answer, the vendor failing")
 
 
 # A failure as waiters in other processes may receive it (JSON-serialisable), or None: not shared.

@@ -303,5 +303,6 @@ def source_label(source: str) -> str:
         Lookup.Source.FRESH: _("fresh from the vendor"),
         Lookup.Source.CACHED: _("cached"),
         Lookup.Source.SHARED: _("shared with a colleague's simultaneous lookup"),
+        Lookup.Source.LAST_GOOD: _("the last good answer, the vendor not answering"),
     }
     return labels.get(source, source)

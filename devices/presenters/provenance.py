@@ -11,6 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from devices.models import Lookup
@@ -30,22 +31,43 @@ class Provenance:
     fetched: Moment | None
     age: str  # "data from 12 seconds ago, cached"; "" when fresh
     source: str
+    # The vendor failed and this is its last good answer: "The vendor is not answering. Showing
+    # what it said at 14:02, 6 minutes ago." ("" for any other answer).
+    stale: str = ""
 
 
 def provenance(lookup: Lookup, fetched_at: datetime | None, now: datetime) -> Provenance:
     fetched = moment(fetched_at, now) if fetched_at else None
     age = ""
-    if fetched_at and lookup.source in (Lookup.Source.CACHED, Lookup.Source.SHARED):
+    stale = ""
+    if fetched_at and lookup.source in (
+        Lookup.Source.CACHED,
+        Lookup.Source.SHARED,
+        Lookup.Source.LAST_GOOD,
+    ):
         age = _("data from %(ago)s, %(source)s") % {
             "ago": relative_time(fetched_at, now),
             "source": source_label(lookup.source),
         }
+    if fetched_at and lookup.source == Lookup.Source.LAST_GOOD:
+        stale = stale_notice(fetched_at, now)
     return Provenance(
         request_id=lookup.request_id,
         fetched=fetched,
         age=age,
         source=source_label(lookup.source) if lookup.source else "",
+        stale=stale,
     )
+
+
+def stale_notice(fetched_at: datetime, now: datetime) -> str:
+    """What the page says above a last good answer: never let it pass for a fresh one."""
+    local, today = timezone.localtime(fetched_at), timezone.localtime(now)
+    when = f"{local:%H:%M}" if local.date() == today.date() else absolute_time(fetched_at)
+    return _("The vendor is not answering. Showing what it said at %(time)s, %(ago)s.") % {
+        "time": when,
+        "ago": relative_time(fetched_at, now),
+    }
 
 
 def raw_json(raw: dict[str, Any] | None) -> str:

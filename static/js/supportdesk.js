@@ -1,5 +1,6 @@
 // SupportDesk's only script: a few lines of plain JS, loaded as a file (the CSP forbids inline
-// scripts). The pages work without it; it adds the copy button and the "/" search shortcut.
+// scripts). The pages work without it; it adds the copy button, the "/" search shortcut and the
+// busy state of a lookup on its way.
 
 // "Copy for escalation": copies the text of the element named by data-copy-target.
 document.addEventListener("click", async (event) => {
@@ -29,4 +30,54 @@ document.addEventListener("keydown", (event) => {
   event.preventDefault();
   box.focus();
   box.select();
+});
+
+// A search or a Refresh says it is working and cannot be sent twice: the vendor may take
+// seconds, and a second click would only queue a second call behind the first.
+const BUSY = "aria-busy";
+
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (!form.matches("form[data-busy-label]")) return;
+  if (form.getAttribute(BUSY) === "true") {
+    event.preventDefault();
+    return;
+  }
+  form.setAttribute(BUSY, "true");
+  for (const button of form.querySelectorAll("button:not([type]), button[type=submit]")) {
+    button.dataset.idleLabel = button.textContent;
+    button.textContent = form.dataset.busyLabel;
+    button.disabled = true;
+  }
+});
+
+document.addEventListener("click", (event) => {
+  const link = event.target.closest("a[data-busy-label]");
+  // A link opened in a new tab or window leaves this page as it is.
+  if (!link || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey) return;
+  if (link.getAttribute("aria-disabled") === "true") {
+    event.preventDefault();
+    return;
+  }
+  link.setAttribute("aria-disabled", "true");
+  link.setAttribute(BUSY, "true");
+  link.dataset.idleLabel = link.textContent;
+  link.textContent = link.dataset.busyLabel;
+});
+
+// Back to a page kept in the browser's history: it is ready for another go.
+window.addEventListener("pageshow", (event) => {
+  if (!event.persisted) return;
+  for (const form of document.querySelectorAll(`form[${BUSY}]`)) {
+    form.removeAttribute(BUSY);
+    for (const button of form.querySelectorAll("button[disabled]")) {
+      button.disabled = false;
+      button.textContent = button.dataset.idleLabel ?? button.textContent;
+    }
+  }
+  for (const link of document.querySelectorAll(`a[${BUSY}]`)) {
+    link.removeAttribute(BUSY);
+    link.removeAttribute("aria-disabled");
+    link.textContent = link.dataset.idleLabel ?? link.textContent;
+  }
 });

@@ -37,3 +37,23 @@ class TestProvenance:
         assert "SupportDesk request id: http-1" in text
         assert "2025-03-10 12:00 UTC+8" in text
         assert '"big": 9223372036854775807' in text
+
+
+class TestLastGoodAnswer:
+    def test_it_says_the_vendor_is_not_answering_and_when_the_answer_is_from(self):
+        result = provenance(lookup(source="last_good"), NOW - timedelta(minutes=6), NOW)
+        # NOW is 12:00 in Asia/Shanghai.
+        assert result.stale == (
+            "The vendor is not answering. Showing what it said at 11:54, 6 minutes ago."
+        )
+        assert (
+            result.age == "data from 6 minutes ago, the last good answer, the vendor not answering"
+        )
+
+    def test_an_answer_from_another_day_gives_its_date(self):
+        result = provenance(lookup(source="last_good"), NOW - timedelta(hours=20), NOW)
+        assert "at 2025-03-09 16:00 UTC+8, 20 hours ago." in result.stale
+
+    def test_other_answers_are_never_marked_stale(self):
+        for source in (Source.FRESH, Source.CACHED, Source.SHARED):
+            assert provenance(lookup(source=source), NOW - timedelta(minutes=6), NOW).stale == ""
