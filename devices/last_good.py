@@ -2,11 +2,11 @@
 
 The lookup cache keeps an answer for seconds; this keeps the last one for much longer, so that
 while the vendor is not answering (the failure table's `stale_ok` rows) the page can show what it
-said last, clearly marked, above nothing worse than the failure panel. It lives in the
-"last_good" cache (supportdesk/settings.py): Redis when REDIS_URL is set, else a file cache
-under VAR_DIR shared by the processes of the host; a cache of its own, so these entries never
-push out the per-person limits kept in the default cache. A store that fails costs the feature,
-never the lookup. See the README ("The last good answer").
+said last, clearly marked, below the failure panel. It lives in the "lookups" cache
+(supportdesk/settings.py): Redis when REDIS_URL is set, else a file cache under VAR_DIR shared
+by the processes of the host; a cache of its own, so these entries never push out the
+per-person limits kept in the default cache. A store that fails costs the feature, never the
+lookup. See the README ("The last good answer").
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from django.core.cache import caches
 
 log = logging.getLogger("supportdesk.lookups")
 
-CACHE_ALIAS = "last_good"
+CACHE_ALIAS = "lookups"
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
-from devices import failures, gwell, last_good
+from devices import failures, gwell, last_good, vendor_status
 from devices.audit import AuditContext, auditable, fits_int32, log_lookup, new_lookup
 from devices.coalescing import Source, fetch_lookup
 from devices.credentials import (
@@ -291,6 +291,7 @@ def _run_lookup(
         lookup.duration_ms = round((time.monotonic() - started) * 1000)
         lookup.save()
         log_lookup(lookup)
+        vendor_status.record(lookup)
     return result
 
 

@@ -99,6 +99,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "devices.context_processors.vendor_degraded",
             ],
         },
     },
@@ -140,19 +141,20 @@ else:
         }
     }
 
-# The last good answer of each lookup, shown (marked as old) while the vendor fails: a cache of
-# its own on the same store, so its entries never push out the per-person limits above.
+# The last good answer of each lookup, shown (marked as old) while the vendor fails.
 LOOKUP_LAST_GOOD_SECONDS = env.int("LOOKUP_LAST_GOOD_SECONDS", default=24 * 3600)
+# What lookups leave behind for later ones (the last good answers, the vendor-status counts): a
+# cache of its own on the same store, so its entries never push out the per-person limits above.
 if REDIS_URL:
-    CACHES["last_good"] = {
+    CACHES["lookups"] = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
-        "KEY_PREFIX": "supportdesk:last-good",
+        "KEY_PREFIX": "supportdesk:lookups",
     }
 else:
-    CACHES["last_good"] = {
+    CACHES["lookups"] = {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": str(VAR_DIR / "last-good"),
+        "LOCATION": str(VAR_DIR / "lookups-cache"),
         "OPTIONS": {"MAX_ENTRIES": 20_000},
     }
 

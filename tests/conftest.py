@@ -24,7 +24,7 @@ def _perm(codename: str) -> Permission:
 
 @pytest.fixture(autouse=True)
 def isolated_stores(settings, tmp_path):
-    """Each test starts with an empty limiter, lookup cache, last good answers and Django cache.
+    """Each test starts with an empty limiter, lookup cache and Django caches.
 
     On the embedded defaults each test gets its own files; with REDIS_URL (the scale run) the
     test database of Redis is emptied, so the Redis code paths are the ones under test.
@@ -38,9 +38,9 @@ def isolated_stores(settings, tmp_path):
                 "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
                 "LOCATION": str(tmp_path / "cache"),
             },
-            "last_good": {
+            "lookups": {
                 "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-                "LOCATION": str(tmp_path / "last-good"),
+                "LOCATION": str(tmp_path / "lookups-cache"),
             },
         }
 
