@@ -197,6 +197,9 @@ class Lookup(models.Model):
     )
     # The API token's name (kept as text: the row outlives a revoked or deleted token).
     token_name = models.CharField(_("API token"), max_length=50, blank=True)
+    # What the page concluded, for My lookups: {"tone": "bad", "text": {"en": ..., "zh-hans": ...}}
+    # in every language, as the words are built from the answer, which is not kept.
+    verdict = models.JSONField(_("verdict"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

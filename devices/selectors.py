@@ -1,18 +1,84 @@
 """Reads: what the pages show besides the vendor's answer."""
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils import timezone
 
 from devices.models import Lookup
 
+# My lookups: rows per page (repeats folded into one), and the most rows one page reads to fill it.
+LOOKUPS_PER_PAGE = 50
+LOOKUPS_SCANNED = 1000
+# Consecutive lookups that agree on these are one lookup repeated (Refresh, a reloaded tab).
+REPEAT_FIELDS = ("kind", "value", "owner_id", "credential_name", "outcome", "reason")
 
-def lookups_of_user(*, user, limit: int = 50) -> QuerySet[Lookup]:
-    """The person's own recent lookups, newest first."""
-    return (
-        Lookup.objects.filter(user=user).select_related(None).order_by("-created_at", "-id")[:limit]
-    )
+
+@dataclass(frozen=True)
+class LookupPage:
+    rows: list[Lookup]  # newest first; a run of repeats is never split across pages
+    older: int | None  # the `before` of the next page; None: this is the last
+
+
+def same_lookup(one: Lookup, other: Lookup) -> bool:
+    return all(getattr(one, name) == getattr(other, name) for name in REPEAT_FIELDS)
+
+
+def fold_repeats(lookups: Iterable[Lookup]) -> list[list[Lookup]]:
+    """Runs of consecutive repeats of one lookup, in order."""
+    runs: list[list[Lookup]] = []
+    for lookup in lookups:
+        if runs and same_lookup(runs[-1][-1], lookup):
+            runs[-1].append(lookup)
+        else:
+            runs.append([lookup])
+    return runs
+
+
+def lookups_of_user(
+    *,
+    user,
+    search: str = "",
+    identifier: str = "",
+    before: int | None = None,
+    per_page: int = LOOKUPS_PER_PAGE,
+    scanned: int = LOOKUPS_SCANNED,
+) -> LookupPage:
+    """The person's own lookups, newest first: `per_page` after folding repeats, older than the
+    lookup `before`, and when searching, those whose ticket / reason holds `search` or whose
+    value or owner's id holds `identifier` (the same words normalised as identifiers are), in
+    any case. Reads in chunks from the (user, created_at) index; usually one query."""
+    rows = Lookup.objects.filter(user=user).order_by("-created_at", "-id")
+    if search or identifier:
+        matches = Q(reason__icontains=search) if search else Q(pk__in=[])
+        if identifier:
+            matches |= Q(value__icontains=identifier) | Q(owner_id__icontains=identifier)
+        rows = rows.filter(matches)
+    if before is not None:
+        cursor = Lookup.objects.filter(user=user, pk=before).values_list("created_at", flat=True)
+        at = cursor.first()
+        if at is not None:
+            rows = rows.filter(Q(created_at__lt=at) | Q(created_at=at, pk__lt=before))
+    chunk = per_page * 2 + 1
+    kept: list[Lookup] = []
+    runs = 0
+    offset = 0
+    while offset < scanned:
+        wanted = min(chunk, scanned - offset)
+        batch = list(rows[offset : offset + wanted])
+        for row in batch:
+            starts_run = not kept or not same_lookup(kept[-1], row)
+            if starts_run and runs == per_page:
+                return LookupPage(kept, kept[-1].pk)
+            runs += starts_run
+            kept.append(row)
+        if len(batch) < wanted:
+            return LookupPage(kept, None)
+        offset += len(batch)
+    # A very long run of repeats: the page ends in the middle of it, the next goes on.
+    return LookupPage(kept, kept[-1].pk if kept else None)
 
 
 def recent_colleague_lookups(*, user, kind: str, value: str, minutes: int = 30) -> list[Lookup]:

@@ -45,6 +45,8 @@ UNKNOWN_OWNER = "-1"
 # The audit row's columns for what the vendor says.
 REQUEST_ID_LENGTH = Lookup._meta.get_field("request_id").max_length
 MESSAGE_LENGTH = Lookup._meta.get_field("vendor_message").max_length
+# The verdict of an answer, as the audit row keeps it for My lookups (JSON-able).
+Summarise = Callable[[Any], dict]
 # A refused call without a Retry-After still pauses everyone for this long, and a vendor's
 # Retry-After (untrusted: it could name years) pauses everyone for at most this long.
 DEFAULT_PAUSE_SECONDS = 1.0
@@ -143,8 +145,11 @@ def lookup_device(
     owner_id: str = "",
     credential_name: str | None = None,
     refresh: bool = False,
+    summarise: Summarise | None = None,
 ) -> LookupResult:
-    """Look up one device by serial number (kind "sn") or vendor device id (kind "dev_id")."""
+    """Look up one device by serial number (kind "sn") or vendor device id (kind "dev_id").
+
+    `summarise(report)` gives the verdict the audit row keeps for My lookups."""
     if kind not in (Lookup.Kind.SERIAL, Lookup.Kind.DEVICE_ID):
         raise ValueError(f"not a device lookup kind: {kind}")
     sn, dev_id = (value, "") if kind == Lookup.Kind.SERIAL else ("", value)
@@ -160,6 +165,7 @@ def lookup_device(
         call=lambda client: client.device_info(sn=sn, dev_id=dev_id, owner_id=owner),
         parse=parse_device_report,
         cache_key=f"devInfo:{kind}:{value}:{owner}",
+        summarise=summarise,
     )
 
 
@@ -169,6 +175,7 @@ def list_user_devices(
     user_id: str,
     credential_name: str | None = None,
     refresh: bool = False,
+    summarise: Summarise | None = None,
 ) -> LookupResult:
     """Every device on a vendor-cloud user's account, owned or shared with them."""
     return _run_lookup(
@@ -181,6 +188,7 @@ def list_user_devices(
         call=lambda client: client.device_list(user_id=user_id),
         parse=parse_device_list,
         cache_key=f"devList:{user_id}",
+        summarise=summarise,
     )
 
 
@@ -248,6 +256,7 @@ def _run_lookup(
     call: Callable[[gwell.VendorClient], Any],
     parse: Callable[[dict], Any],
     cache_key: str,
+    summarise: Summarise | None = None,
 ) -> LookupResult:
     # The row exists before anything can go wrong, so a crash mid-call leaves a "pending" trace.
     lookup = new_lookup(audit=audit, kind=kind, value=value, owner_id=owner_id, endpoint=endpoint)
@@ -283,6 +292,8 @@ def _run_lookup(
         if source == Source.FRESH:
             _mark_credential(credential, ok=True)
             last_good.remember(store_key, payload=payload, stored_at=stored_at)
+        if summarise is not None:
+            lookup.verdict = _summary(summarise, result.data, lookup)
     except Exception as error:  # every failure becomes an outcome and a message, never a 500
         _record_failure(lookup, result, error)
         if store_key is not None and failures.failure_of(error).stale_ok:
@@ -293,6 +304,14 @@ def _run_lookup(
         log_lookup(lookup)
         vendor_status.record(lookup)
     return result
+
+
+def _summary(summarise: Summarise, data: Any, lookup: Lookup) -> dict | None:
+    try:
+        return summarise(data)
+    except Exception:  # the answer is shown all the same; only My lookups lacks its verdict
+        log.exception("lookup %s: no verdict for the audit row", lookup.pk)
+        return None
 
 
 def _show_last_good(

@@ -7,12 +7,15 @@ signed-in person (LoginRequiredMiddleware); those that call the vendor also need
 """
 
 from datetime import datetime
+from functools import partial
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 from django_ratelimit.core import get_usage
@@ -23,7 +26,12 @@ from devices.audit import AuditContext
 from devices.models import Lookup
 from devices.presenters.device import DevicePage, device_page
 from devices.presenters.failures import error_panel
-from devices.presenters.lookups import colleague_notes, lookup_rows
+from devices.presenters.lookups import (
+    colleague_notes,
+    device_verdicts,
+    lookup_rows,
+    user_verdicts,
+)
 from devices.presenters.search import search_note
 from devices.presenters.user import UserPage, user_page
 
@@ -127,6 +135,7 @@ def _device_page(request: HttpRequest, form: forms.LookupForm) -> HttpResponse:
         owner_id=data["access_id"],
         credential_name=data["credential"] or None,
         refresh=data["refresh"],
+        summarise=device_verdicts,
     )
     now = timezone.now()
     page = None
@@ -153,6 +162,7 @@ def user_devices(request: HttpRequest, user_id: str) -> HttpResponse:
         user_id=data["value"],
         credential_name=data["credential"] or None,
         refresh=data["refresh"],
+        summarise=partial(user_verdicts, user_id=data["value"]),
     )
     now = timezone.now()
     page = None
@@ -165,10 +175,29 @@ def user_devices(request: HttpRequest, user_id: str) -> HttpResponse:
 
 @require_safe
 def my_lookups(request: HttpRequest) -> HttpResponse:
-    """Login only: everyone may see their own trail, even after losing the lookup permission."""
-    lookups = selectors.lookups_of_user(user=request.user)
-    rows = lookup_rows(lookups, timezone.now())
-    return render(request, "devices/my_lookups.html", {"rows": rows})
+    """Login only: everyone may see their own trail, even after losing the lookup permission.
+
+    `?q=` searches it, `?before=` (a lookup's id) pages past the newest."""
+    search = forms.normalise_reason(request.GET.get("q", ""))[:200]
+    before = request.GET.get("before", "")
+    page = selectors.lookups_of_user(
+        user=request.user,
+        search=search,
+        identifier=forms.normalise(search),
+        before=int(before) if before.isdigit() and len(before) < 19 else None,
+    )
+    context = {
+        "rows": lookup_rows(page.rows, timezone.now()),
+        "search": search,
+        "older_url": _my_lookups_url(search, page.older) if page.older else "",
+        "newest_url": _my_lookups_url(search, None) if before else "",
+    }
+    return render(request, "devices/my_lookups.html", context)
+
+
+def _my_lookups_url(search: str, before: int | None) -> str:
+    query = urlencode([(key, value) for key, value in (("q", search), ("before", before)) if value])
+    return reverse("my_lookups") + (f"?{query}" if query else "")
 
 
 def user_rate_limited(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

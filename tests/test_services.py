@@ -221,3 +221,42 @@ def test_a_credential_moved_to_another_app_does_not_serve_the_old_apps_answer(
     assert [before.lookup.source, after.lookup.source] == ["fresh", "fresh"]
     assert (vendor_calls(sandbox), vendor_calls(eu_sandbox)) == (1, 1)
     assert after.data.request_id != before.data.request_id
+
+
+def test_the_verdict_is_kept_on_the_audit_row(staff, credential, sandbox):
+    result = services.lookup_device(
+        audit=AuditContext(user=staff), kind="sn", value=SN, summarise=lambda report: {"n": 1}
+    )
+
+    result.lookup.refresh_from_db()
+    assert result.lookup.verdict == {"n": 1}
+
+
+def test_a_verdict_that_fails_costs_the_verdict_not_the_lookup(staff, credential, sandbox):
+    def broken(report):
+        raise KeyError("bug")
+
+    result = services.lookup_device(
+        audit=AuditContext(user=staff), kind="sn", value=SN, summarise=broken
+    )
+
+    assert result.ok
+    result.lookup.refresh_from_db()
+    assert (result.lookup.outcome, result.lookup.verdict) == ("ok", None)
+
+
+def test_the_last_good_answer_gets_no_verdict(staff, credential, sandbox):
+    lookup(staff)
+    sandbox.vendor.set_faults(FaultPlan("http502"))
+
+    result = services.lookup_device(
+        audit=AuditContext(user=staff),
+        kind="sn",
+        value=SN,
+        refresh=True,
+        summarise=lambda report: {"n": 1},
+    )
+
+    assert result.stale
+    result.lookup.refresh_from_db()
+    assert result.lookup.verdict is None
