@@ -222,3 +222,23 @@ class Lookup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.value} by {self.username or '?'}"
+
+
+class Profile(models.Model):
+    """What a person chooses for themselves: the time zone every page shows times in."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        related_name="profile",
+    )
+    # Empty: the site's TIME_ZONE.
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("profile")
+        verbose_name_plural = _("profiles")
+
+    def __str__(self) -> str:
+        return str(self.user)

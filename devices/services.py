@@ -33,7 +33,7 @@ from devices.credentials import (
 )
 from devices.failures import CheckReading, CredentialSign
 from devices.gwell.results import loads, parse_device_list, parse_device_report
-from devices.models import Credential, Lookup
+from devices.models import Credential, Lookup, Profile
 from devices.ratelimit import acquire_vendor_slot, get_limiter, vendor_call_limit
 
 log = logging.getLogger("supportdesk.lookups")
@@ -117,6 +117,12 @@ def credential_ensure_default() -> None:
             return
         first = Credential.objects.order_by("-enabled", "name").values_list("pk", flat=True)[:1]
         Credential.objects.filter(pk__in=list(first)).update(is_default=True)
+
+
+def person_set_time_zone(*, user, time_zone: str) -> None:
+    """The zone this person's pages show times in ("" or the site's TIME_ZONE: the site's)."""
+    zone = "" if time_zone == settings.TIME_ZONE else time_zone
+    Profile.objects.update_or_create(user=user, defaults={"time_zone": zone})
 
 
 def vendor_client(credential: Credential) -> gwell.VendorClient:

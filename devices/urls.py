@@ -9,4 +9,5 @@ urlpatterns = [
     path("devices/id/<str:dev_id>/", views.device_by_id, name="device_by_id"),
     path("users/<str:user_id>/devices/", views.user_devices, name="user_devices"),
     path("lookups/", views.my_lookups, name="my_lookups"),
+    path("settings/", views.person_settings, name="person_settings"),
 ]

@@ -1,4 +1,4 @@
-"""The support pages: search, a device, a user's devices, my lookups.
+"""The support pages: search, a device, a user's devices, my lookups, my settings.
 
 Each view is decorators, a form, one service call and a render; what the page says comes from
 its own module in `presenters` (a failed lookup's from `presenters.failures`). Every view needs a
@@ -21,11 +21,12 @@ from django.views.decorators.http import require_http_methods, require_safe
 from django_ratelimit.core import get_usage
 from django_ratelimit.decorators import ratelimit
 
-from devices import forms, selectors, services
+from devices import forms, preferences, selectors, services
 from devices.audit import AuditContext
 from devices.models import Lookup
 from devices.presenters.device import DevicePage, device_page
 from devices.presenters.failures import error_panel
+from devices.presenters.formatting import time_zone_note
 from devices.presenters.lookups import (
     colleague_notes,
     device_verdicts,
@@ -198,6 +199,25 @@ def my_lookups(request: HttpRequest) -> HttpResponse:
 def _my_lookups_url(search: str, before: int | None) -> str:
     query = urlencode([(key, value) for key, value in (("q", search), ("before", before)) if value])
     return reverse("my_lookups") + (f"?{query}" if query else "")
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def person_settings(request: HttpRequest) -> HttpResponse:
+    """Login only: a person's own settings (their time zone)."""
+    if request.method == "POST":
+        form = preferences.PreferencesForm(request.POST)
+        if form.is_valid():
+            zone = form.cleaned_data["time_zone"]
+            services.person_set_time_zone(user=request.user, time_zone=zone)
+            preferences.remember(request, zone)
+            timezone.activate(zone)  # this response's message already speaks of it
+            messages.success(request, time_zone_note())
+            return redirect("person_settings")
+    else:
+        form = preferences.PreferencesForm(
+            initial={"time_zone": timezone.get_current_timezone_name()}
+        )
+    return render(request, "devices/settings.html", {"form": form})
 
 
 def user_rate_limited(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "devices.embed.sessions.CsrfSecretInSession",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "devices.preferences.TimeZoneMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "devices.twofactor.middleware.SecondFactorMiddleware",
@@ -215,6 +216,7 @@ OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="SupportDesk")
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
 LOCALE_PATHS = [BASE_DIR / "devices" / "locale"]
+# The zone times are shown in, unless a person picks their own (devices/preferences.py).
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True

@@ -7,10 +7,9 @@ number, never a guessed label. Every string goes through gettext.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
@@ -42,7 +41,7 @@ class Badge:
 
 @dataclass(frozen=True)
 class Moment:
-    """A point in time, absolute (in TIME_ZONE, zone shown) and relative to now."""
+    """A point in time, absolute (in the reader's zone, shown) and relative to now."""
 
     absolute: str
     relative: str
@@ -95,9 +94,9 @@ def is_permanent(timestamp: int | None) -> bool:
     return bool(timestamp) and timestamp >= PERMANENT_AFTER
 
 
-def zone_label(moment: datetime | None = None) -> str:
-    """The zone as shown next to times: "UTC+8", "UTC-3:30", "UTC"."""
-    local = timezone.localtime(moment or timezone.now())
+def zone_label(moment: datetime | None = None, zone: tzinfo | None = None) -> str:
+    """The zone (the reader's, unless given) as shown next to times: "UTC+8", "UTC-3:30"."""
+    local = timezone.localtime(moment or timezone.now(), zone)
     offset = local.utcoffset()
     minutes = round(offset.total_seconds() / 60) if offset else 0
     if minutes == 0:
@@ -108,14 +107,15 @@ def zone_label(moment: datetime | None = None) -> str:
 
 
 def time_zone_note() -> str:
+    """ "Times are in Asia/Shanghai (UTC+8).": the reader's zone (see devices/preferences.py)."""
     return _("Times are in %(zone)s (%(offset)s).") % {
-        "zone": settings.TIME_ZONE,
+        "zone": timezone.get_current_timezone_name(),
         "offset": zone_label(),
     }
 
 
 def absolute_time(moment: datetime) -> str:
-    """ "2025-03-01 14:05 UTC+8": TIME_ZONE, minutes, the zone always shown."""
+    """ "2025-03-01 14:05 UTC+8": the reader's zone, minutes, the zone always shown."""
     local = timezone.localtime(moment)
     return f"{local:%Y-%m-%d %H:%M} {zone_label(moment)}"
 
