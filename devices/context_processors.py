@@ -10,7 +10,8 @@ from devices.presenters.status import degraded_notes
 
 def vendor_degraded(request: HttpRequest) -> dict:
     """`vendor_degraded`: the banner's lines, read only when a template shows them."""
-    if not request.user.is_authenticated:
+    user = getattr(request, "user", None)  # None: a request that never passed the middleware
+    if user is None or not user.is_authenticated:
         return {"vendor_degraded": []}
     return {
         "vendor_degraded": SimpleLazyObject(
