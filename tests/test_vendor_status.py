@@ -8,6 +8,7 @@ import time
 from datetime import UTC, datetime
 
 import pytest
+from django.utils import translation
 
 from devices import vendor_status
 from devices.models import Lookup
@@ -110,9 +111,10 @@ class TestAggregate:
 
 def test_the_note_says_since_when_in_the_readers_zone():
     since = datetime.fromtimestamp(NOW - 180, tz=UTC)
-    [note] = degraded_notes(
-        [vendor_status.Degradation("cn", since)], datetime.fromtimestamp(NOW, UTC)
-    )
+    with translation.override("en"):
+        [note] = degraded_notes(
+            [vendor_status.Degradation("cn", since)], datetime.fromtimestamp(NOW, UTC)
+        )
     assert note == "Vendor degraded since 11:57 (region cn): answers may be old."
 
 
