@@ -2,8 +2,8 @@
 the vendor refuses, My lookups' search and paging, a person in another time zone; in English
 and Chinese. Screenshots land in var/screenshots/ as trust-*.png.
 
-Each test signs in as a person of its own, made here, so what one changes (a time zone, a trail
-of lookups) never shows in another.
+Each test signs in as a person of its own (trust_*), made here, so what one changes (a time zone,
+a trail of lookups) never shows in another.
 """
 
 import re
@@ -56,7 +56,7 @@ def test_an_outage_shows_the_last_good_answer_or_the_failure_alone(
     context = _context(browser, live_app, DESKTOP)
     page = context.new_page()
     problems = _watch_console(page)
-    sign_in(page, person(live_app, "ana"))
+    sign_in(page, person(live_app, "trust_ana"))
     known, unknown = device_by_key("storage-expired"), device_by_key("offline-hours")
     page.goto(f"/devices/sn/{known.sn}/")
     good_verdict = page.locator(".verdict-text").inner_text()
@@ -135,7 +135,7 @@ def test_refresh_and_search_show_they_are_busy_and_ask_the_vendor_once(
     context = _context(browser, live_app, DESKTOP)
     page = context.new_page()
     problems = _watch_console(page)
-    sign_in(page, person(live_app, "bo"))
+    sign_in(page, person(live_app, "trust_bo"))
     device = device_by_key("storage-active-event")
     page.goto(f"/devices/sn/{device.sn}/")
     page.evaluate(STAY)
@@ -186,7 +186,7 @@ def test_a_credential_with_a_bad_app_token_is_failing_everywhere(
         context = _context(browser, live_app, DESKTOP)
         page = context.new_page()
         problems = _watch_console(page)
-        sign_in(page, person(live_app, "root", superuser=True))
+        sign_in(page, person(live_app, "trust_root", superuser=True))
         page.goto("/admin/devices/credential/")
         page.get_by_role("link", name="badtoken").click()
         page.get_by_role("button", name="Test connection").click()
@@ -205,7 +205,7 @@ def test_a_credential_with_a_bad_app_token_is_failing_everywhere(
         context = _context(browser, live_app, DESKTOP)
         page = context.new_page()
         problems += _watch_console(page)
-        sign_in(page, person(live_app, "cai"))
+        sign_in(page, person(live_app, "trust_cai"))
         picker = page.locator("select[name=credential]")
         expect(picker.locator("option[value=badtoken]")).to_have_text(
             "badtoken (eu) (not working: tell an admin)"
@@ -252,7 +252,7 @@ for index in range(70):
 
 
 def test_my_lookups_searches_folds_repeats_and_pages_past_fifty(browser, live_app, screenshots):
-    username = person(live_app, "lin")
+    username = person(live_app, "trust_lin")
     _manage(live_app.env, "shell", "-c", ADD_LOOKUPS.format(username=username))
     context = _context(browser, live_app, DESKTOP)
     page = context.new_page()
@@ -294,7 +294,7 @@ def test_a_person_in_another_time_zone_sees_every_time_in_it(browser, live_app, 
     context = _context(browser, live_app, PHONE)
     page = context.new_page()
     problems = _watch_console(page)
-    sign_in(page, person(live_app, "sam"))
+    sign_in(page, person(live_app, "trust_sam"))
     device = device_by_key("external-power-full")
     page.goto(f"/devices/sn/{device.sn}/")
     expect(page.locator(".page-footer")).to_contain_text("Times are in Asia/Shanghai (UTC+8).")
