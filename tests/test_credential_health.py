@@ -14,7 +14,7 @@ from django.utils import timezone
 from devices import services
 from devices.admin.credentials import credential_health
 from devices.models import Credential
-from tests.helpers import inject, page_text
+from tests.helpers import inject, page_text, sign_in_verified
 
 CHANGELIST = reverse("admin:devices_credential_changelist")
 
@@ -90,7 +90,7 @@ class TestAdmin:
         self, client, superuser, credential
     ):
         wrong_token(credential)
-        client.force_login(superuser)
+        sign_in_verified(client, superuser)
         url = reverse("admin:devices_credential_test_connection", args=[credential.pk])
 
         response = client.post(url)
@@ -106,7 +106,7 @@ class TestAdmin:
 
     def test_test_connection_speaks_chinese_to_a_chinese_admin(self, client, superuser, credential):
         wrong_token(credential)
-        client.force_login(superuser)
+        sign_in_verified(client, superuser)
         url = reverse("admin:devices_credential_test_connection", args=[credential.pk])
 
         response = client.post(url, HTTP_ACCEPT_LANGUAGE="zh-hans")

@@ -140,7 +140,7 @@ def test_credentials_sharing_an_app_id_are_said_to_share_one_budget(client, supe
         app_token="t",
         app_key="k",
     )
-    client.force_login(superuser)
+    sign_in_verified(client, superuser)
     response = client.get(METER)
     sharing = {
         panel.credential.name: panel.shares_budget_with for panel in response.context["panels"]
@@ -153,7 +153,7 @@ def test_credentials_sharing_an_app_id_are_said_to_share_one_budget(client, supe
 
 
 def test_the_meter_refreshes_itself_with_a_script_file(client, superuser, regions):
-    client.force_login(superuser)
+    sign_in_verified(client, superuser)
     content = client.get(METER).content.decode()
     assert re.search(r'<script src="/static/devices/admin-meter\.js" defer></script>', content)
     assert 'data-refresh-seconds="5"' in content

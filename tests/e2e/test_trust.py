@@ -28,6 +28,14 @@ user.user_permissions.add(
     Permission.objects.get(content_type__app_label="devices", codename="lookup_devices")
 )
 """
+# A superuser on admin's credential pages shows a second factor: here, a recovery code.
+RECOVERY_CODE = "trustrecovery1"
+ADD_RECOVERY_CODE = """
+from django.contrib.auth.models import User
+from django_otp.plugins.otp_static.models import StaticDevice
+user = User.objects.get(username={username!r})
+StaticDevice.objects.create(user=user, name="recovery codes").token_set.create(token={code!r})
+"""
 
 
 def person(live_app, username: str, *, superuser: bool = False) -> str:
@@ -35,6 +43,9 @@ def person(live_app, username: str, *, superuser: bool = False) -> str:
         username=username, password=PASSWORD, staff=superuser, superuser=superuser
     )
     _manage(live_app.env, "shell", "-c", code)
+    if superuser:
+        code = ADD_RECOVERY_CODE.format(username=username, code=RECOVERY_CODE)
+        _manage(live_app.env, "shell", "-c", code)
     return username
 
 
@@ -188,6 +199,9 @@ def test_a_credential_with_a_bad_app_token_is_failing_everywhere(
         problems = _watch_console(page)
         sign_in(page, person(live_app, "trust_root", superuser=True))
         page.goto("/admin/devices/credential/")
+        page.get_by_label("Code").fill(RECOVERY_CODE)
+        page.get_by_role("button", name="Verify").click()
+        page.wait_for_url("**/admin/devices/credential/")
         page.get_by_role("link", name="badtoken").click()
         page.get_by_role("button", name="Test connection").click()
         error = page.locator(".messagelist .error")  # admin capitalises the message
