@@ -35,8 +35,8 @@ def isolated_stores(settings, tmp_path):
     else:
         settings.CACHES = {
             "default": {
-                "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-                "LOCATION": str(tmp_path / "cache"),
+                "BACKEND": "devices.stores.cache.SqliteCache",
+                "LOCATION": str(tmp_path / "cache.sqlite3"),
             }
         }
 
