@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from django.db import InterfaceError, OperationalError
 from django.utils import translation
 
 from devices import failures, gwell
@@ -153,3 +154,25 @@ def test_every_api_code_is_used_by_some_row():
     rows = [*failures.FAILURES.values(), failures.INVALID_INPUT, failures.PERSON_LIMIT]
 
     assert {row.api_code for row in rows} == set(failures.ApiCode)
+
+
+def test_a_limiter_store_that_fails_has_its_own_panel_not_the_busy_budgets():
+    store = failures.failure_of(LimiterUnavailable(5.0, "app"))
+    busy = failures.failure_of(VendorBusy(1.5, "app"))
+
+    assert store is not busy
+    assert (store.status, store.retry, store.outcome) == (503, True, "rate_limited")
+    assert store.api_code == busy.api_code == "vendor_busy"
+    assert failures.in_english(store.title) == "Lookups are paused for a moment"
+
+
+@pytest.mark.parametrize(
+    "error",
+    [OperationalError("connection refused"), InterfaceError("connection already closed")],
+    ids=lambda e: type(e).__name__,
+)
+def test_a_database_that_cannot_be_used_is_the_database_row_and_not_shared(error):
+    assert failures.failure_of(error) is failures.DATABASE_UNAVAILABLE
+    assert failures.DATABASE_UNAVAILABLE.status == 503
+    assert failures.DATABASE_UNAVAILABLE.api_code == "vendor_unavailable"
+    assert failures.describe(error) is None
