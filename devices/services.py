@@ -16,12 +16,19 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from devices import failures, gwell
-from devices.audit import AuditContext, auditable, fits_int32, log_lookup, new_lookup
+from devices.audit import (
+    AuditContext,
+    auditable,
+    complete_lookup,
+    fits_int32,
+    log_lookup,
+    new_lookup,
+)
 from devices.coalescing import Source, fetch_lookup
 from devices.credentials import (
     InsecureVendorURL,
@@ -274,8 +281,10 @@ def _run_lookup(
         _record_failure(lookup, result, error)
     finally:
         lookup.duration_ms = round((time.monotonic() - started) * 1000)
-        lookup.save()
-        log_lookup(lookup)
+        try:
+            complete_lookup(lookup)  # waits out a database that is briefly unreachable
+        finally:
+            log_lookup(lookup)  # the trace, even when the row could not be completed
     return result
 
 
@@ -323,14 +332,18 @@ MARK_OK_EVERY = timedelta(seconds=60)
 def _mark_credential(credential: Credential, *, ok: bool, message: str = "") -> None:
     # update(), not save(): never rewrite the encrypted secrets from a lookup.
     now = timezone.now()
-    if ok:
-        stale = Q(last_ok_at__isnull=True) | Q(last_ok_at__lt=now - MARK_OK_EVERY)
-        stale |= Q(last_error_at__gt=F("last_ok_at"))  # a recovery is noted at once
-        Credential.objects.filter(stale, pk=credential.pk).update(last_ok_at=now)
-    else:
-        Credential.objects.filter(pk=credential.pk).update(
-            last_error_at=now, last_error=auditable(message, MESSAGE_LENGTH)
-        )
+    try:
+        if ok:
+            stale = Q(last_ok_at__isnull=True) | Q(last_ok_at__lt=now - MARK_OK_EVERY)
+            stale |= Q(last_error_at__gt=F("last_ok_at"))  # a recovery is noted at once
+            Credential.objects.filter(stale, pk=credential.pk).update(last_ok_at=now)
+        else:
+            Credential.objects.filter(pk=credential.pk).update(
+                last_error_at=now, last_error=auditable(message, MESSAGE_LENGTH)
+            )
+    except (OperationalError, InterfaceError) as error:
+        # A note on the credential's health; the lookup it comes from must not fail for it.
+        log.warning("credential %s: health not noted (%s)", credential.pk, type(error).__name__)
 
 
 @dataclass
