@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpRequest
 
 from devices.models import Lookup
@@ -99,6 +101,39 @@ def new_lookup(
         token_name=audit.token_name,
         **fields,
     )
+
+
+# How long a finished lookup keeps trying to complete its row while the database cannot be
+# used: the vendor call has been made, and its trace matters more than a fast page.
+COMPLETE_PATIENCE = 10.0
+COMPLETE_RETRY_MAX_SLEEP = 1.0
+
+
+def complete_lookup(lookup: Lookup, *, patience: float = COMPLETE_PATIENCE) -> None:
+    """Save the finished row; while the database cannot be used, try again for `patience` s.
+
+    A connection that died is dropped before each new try, so the next one reconnects. Inside a
+    transaction there is no second try: the error has spoiled it, and the caller owns it.
+    """
+    connection = connections[lookup._state.db or "default"]
+    deadline = time.monotonic() + patience
+    sleep = 0.1
+    while True:
+        try:
+            lookup.save()
+            return
+        except (OperationalError, InterfaceError) as error:
+            if connection.in_atomic_block or time.monotonic() + sleep > deadline:
+                raise
+            log.warning(
+                "lookup %s: the database cannot be used (%s); completing its row again in %.1f s",
+                lookup.pk,
+                type(error).__name__,
+                sleep,
+            )
+        time.sleep(sleep)
+        sleep = min(sleep * 2, COMPLETE_RETRY_MAX_SLEEP)
+        connection.close_if_unusable_or_obsolete()
 
 
 def log_lookup(lookup: Lookup) -> None:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from django.db import InterfaceError, OperationalError
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -27,7 +28,7 @@ from devices import gwell
 from devices.credentials import InsecureVendorURL, NoCredential, UnknownCredential
 from devices.crypto import SecretUnavailable
 from devices.models import Lookup
-from devices.ratelimit import VendorBusy
+from devices.ratelimit import LimiterUnavailable, VendorBusy
 
 Outcome = Lookup.Outcome
 
@@ -84,6 +85,22 @@ TRY_AGAIN = _("Try again in a moment. If it keeps happening, tell an admin.")
 TELL_ADMIN_CREDENTIAL = _("Tell an admin: the vendor credential needs checking in the admin pages.")
 CREDENTIAL_NOT_WORKING = _("SupportDesk's vendor credential is not working: tell an admin")
 UNAVAILABLE_TITLE = _("The vendor is unavailable")
+
+# The database cannot be used (down, unreachable, locked for too long): no audit row can be
+# written, so no lookup is made. Every page that fails on it answers this row (devices.outage).
+# The API has no code of its own for it, as for INTERNAL: a client retries later, and the
+# message says where the fault is.
+DATABASE_UNAVAILABLE = Failure(
+    Outcome.UNAVAILABLE,
+    503,
+    ApiCode.VENDOR_UNAVAILABLE,
+    _("The database is unreachable"),
+    _(
+        "SupportDesk cannot use its database right now, so it cannot keep the audit log and "
+        "makes no lookup."
+    ),
+    TRY_AGAIN,
+)
 
 # Keyed by error class, or by (class, reason) where one class covers several cases. The most
 # specific row wins: a class's own row before its parents', (class, reason) before class.
@@ -167,6 +184,22 @@ FAILURES: dict[type[BaseException] | tuple[type[BaseException], str], Failure] =
         stale_ok=True,
         retry=True,
     ),
+    LimiterUnavailable: Failure(
+        Outcome.RATE_LIMITED,
+        503,
+        ApiCode.VENDOR_BUSY,
+        _("Lookups are paused for a moment"),
+        _(
+            "SupportDesk cannot reach the store that shares the team's vendor budget, so it "
+            "sends nothing to the vendor until the store is back."
+        ),
+        TRY_AGAIN,
+        shareable=True,
+        retry=True,
+        stale_ok=True,
+    ),
+    OperationalError: DATABASE_UNAVAILABLE,
+    InterfaceError: DATABASE_UNAVAILABLE,
     (gwell.VendorUnavailable, "timeout"): Failure(
         Outcome.UNAVAILABLE,
         504,

@@ -16,14 +16,21 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
 from devices import failures, gwell, last_good, vendor_status
-from devices.audit import AuditContext, auditable, fits_int32, log_lookup, new_lookup
+from devices.audit import (
+    AuditContext,
+    auditable,
+    complete_lookup,
+    fits_int32,
+    log_lookup,
+    new_lookup,
+)
 from devices.coalescing import Source, fetch_lookup
 from devices.credentials import (
     InsecureVendorURL,
@@ -306,9 +313,11 @@ def _run_lookup(
             _show_last_good(lookup, result, store_key, parse)
     finally:
         lookup.duration_ms = round((time.monotonic() - started) * 1000)
-        lookup.save()
-        log_lookup(lookup)
-        vendor_status.record(lookup)
+        try:
+            complete_lookup(lookup)  # waits out a database that is briefly unreachable
+        finally:
+            log_lookup(lookup)  # the trace, even when the row could not be completed
+            vendor_status.record(lookup)
     return result
 
 
@@ -381,14 +390,18 @@ MARK_OK_EVERY = timedelta(seconds=60)
 def _mark_credential(credential: Credential, *, ok: bool, message: str = "") -> None:
     # update(), not save(): never rewrite the encrypted secrets from a lookup.
     now = timezone.now()
-    if ok:
-        stale = Q(last_ok_at__isnull=True) | Q(last_ok_at__lt=now - MARK_OK_EVERY)
-        stale |= Q(last_error_at__gt=F("last_ok_at"))  # a recovery is noted at once
-        Credential.objects.filter(stale, pk=credential.pk).update(last_ok_at=now)
-    else:
-        Credential.objects.filter(pk=credential.pk).update(
-            last_error_at=now, last_error=auditable(message, MESSAGE_LENGTH)
-        )
+    try:
+        if ok:
+            stale = Q(last_ok_at__isnull=True) | Q(last_ok_at__lt=now - MARK_OK_EVERY)
+            stale |= Q(last_error_at__gt=F("last_ok_at"))  # a recovery is noted at once
+            Credential.objects.filter(stale, pk=credential.pk).update(last_ok_at=now)
+        else:
+            Credential.objects.filter(pk=credential.pk).update(
+                last_error_at=now, last_error=auditable(message, MESSAGE_LENGTH)
+            )
+    except (OperationalError, InterfaceError) as error:
+        # A note on the credential's health; the lookup it comes from must not fail for it.
+        log.warning("credential %s: health not noted (%s)", credential.pk, type(error).__name__)
 
 
 @dataclass

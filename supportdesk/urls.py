@@ -35,3 +35,6 @@ urlpatterns = [
     path("admin/logout/", sso.LogoutView.as_view()),
     path("admin/", admin.site.urls),
 ]
+
+# A database that cannot be used is a translated 503, not a 500 (devices/outage.py).
+handler500 = "devices.outage.server_error"

@@ -35,12 +35,12 @@ def isolated_stores(settings, tmp_path):
     else:
         settings.CACHES = {
             "default": {
-                "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-                "LOCATION": str(tmp_path / "cache"),
+                "BACKEND": "devices.stores.cache.SqliteCache",
+                "LOCATION": str(tmp_path / "cache.sqlite3"),
             },
             "lookups": {
-                "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-                "LOCATION": str(tmp_path / "lookups-cache"),
+                "BACKEND": "devices.stores.cache.SqliteCache",
+                "LOCATION": str(tmp_path / "lookups-cache.sqlite3"),
             },
         }
 

@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from django.db import InterfaceError, OperationalError
 from django.utils import translation
 
 from devices import failures, gwell
@@ -171,6 +172,16 @@ def test_the_last_good_answer_stands_in_only_while_the_vendor_is_not_answering()
     }
 
 
+def test_a_limiter_store_that_fails_has_its_own_panel_not_the_busy_budgets():
+    store = failures.failure_of(LimiterUnavailable(5.0, "app"))
+    busy = failures.failure_of(VendorBusy(1.5, "app"))
+
+    assert store is not busy
+    assert (store.status, store.retry, store.outcome) == (503, True, "rate_limited")
+    assert store.api_code == busy.api_code == "vendor_busy"
+    assert failures.in_english(store.title) == "Lookups are paused for a moment"
+
+
 @pytest.mark.parametrize(
     "error",
     [
@@ -195,3 +206,13 @@ def test_a_refused_credential_has_an_outcome_of_its_own():
     assert failures.in_english(failures.failure_of(error).title) == (
         "SupportDesk's vendor credential is not working: tell an admin"
     )
+
+
+    [OperationalError("connection refused"), InterfaceError("connection already closed")],
+    ids=lambda e: type(e).__name__,
+)
+def test_a_database_that_cannot_be_used_is_the_database_row_and_not_shared(error):
+    assert failures.failure_of(error) is failures.DATABASE_UNAVAILABLE
+    assert failures.DATABASE_UNAVAILABLE.status == 503
+    assert failures.DATABASE_UNAVAILABLE.api_code == "vendor_unavailable"
+    assert failures.describe(error) is None

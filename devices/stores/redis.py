@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 from importlib import resources
+from typing import Any
 
 import redis
 from redis.backoff import NoBackoff
@@ -17,15 +18,25 @@ REDIS_SOCKET_TIMEOUT = 2.0
 REDIS_ERRORS = (redis.RedisError,)
 
 
+def connection_options() -> dict[str, Any]:
+    """How every Redis connection of SupportDesk behaves (the stores' and Django's cache's).
+
+    It fails within seconds when Redis is down or hangs (redis-py would retry with backoff, and
+    Django's cache sets no retry but no timeout of its own either), with one immediate retry
+    for a pooled connection that Redis had closed. A pool never stays poisoned: it checks a
+    pooled connection when handing it out and reconnects one that Redis closed (a restart), and
+    a connection that errors is dropped, so the first command after Redis is back succeeds.
+    """
+    return {
+        "socket_timeout": REDIS_SOCKET_TIMEOUT,
+        "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
+        "retry": Retry(NoBackoff(), 1),
+    }
+
+
 def redis_client(url: str) -> redis.Redis:
-    """A client that fails within seconds when Redis is down (redis-py's default retries ten
-    times with backoff): one immediate retry, for a pooled connection that Redis had closed."""
-    return redis.Redis.from_url(
-        url,
-        socket_timeout=REDIS_SOCKET_TIMEOUT,
-        socket_connect_timeout=REDIS_SOCKET_TIMEOUT,
-        retry=Retry(NoBackoff(), 1),
-    )
+    """A client with `connection_options()`."""
+    return redis.Redis.from_url(url, **connection_options())
 
 
 @cache
