@@ -208,6 +208,8 @@ def test_a_refused_credential_has_an_outcome_of_its_own():
     )
 
 
+@pytest.mark.parametrize(
+    "error",
     [OperationalError("connection refused"), InterfaceError("connection already closed")],
     ids=lambda e: type(e).__name__,
 )
