@@ -1,14 +1,17 @@
 """The audit log's writing side: who asked, and one row per lookup.
 
 `AuditContext` is built once per request (or per command) and handed to the services; the rows
-themselves are created and logged here. See the README's Architecture section for the row's life
-(created before the vendor call, completed in a `finally`).
+themselves are created and logged here, with what a lead's search looks for stored the way the
+search asks for it: identifiers normalised (`stored_identifier`) and the ticket number taken out
+of the reason (`ticket_of`). See the README's Architecture section for the row's life (created
+before the vendor call, completed in a `finally`).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 import unicodedata
 from dataclasses import dataclass
@@ -18,6 +21,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpRequest
 
+from devices.forms import SERIAL_PATTERN, normalise
 from devices.models import Lookup
 from devices.sso.method import signed_in_via
 
@@ -80,6 +84,38 @@ def _auditable_char(char: str) -> str:
     return "" if category == "Cf" else char
 
 
+# A ticket number: letters, digits, "-" or "_", with a digit in it ("4821", "RMA-20931").
+TICKET_WORD = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?")
+TICKET_LENGTH = Lookup._meta.get_field("ticket").max_length
+
+
+def stored_identifier(kind: str, value: str) -> str:
+    """An identifier as the audit log keeps it, and as admin's search asks for it: normalised
+    (full-width to ASCII, digits of any script to 0-9, no blanks; `devices.forms.normalise`),
+    and a serial number in upper case, as on the stickers, whatever case was typed."""
+    value = normalise(value)
+    if kind == Lookup.Kind.SERIAL and SERIAL_PATTERN.match(value):
+        return value.upper()
+    return value
+
+
+def ticket_of(reason: str) -> str:
+    """The ticket number in a ticket / reason, upper-cased; "" when there is none.
+
+    The word after a "#" ("Zendesk #4821", "Chatwoot #1204": 4821, 1204), else the first word of
+    three characters or more with a digit in it ("RMA-20931", "工单 52190 客户说离线": RMA-20931,
+    52190). Words are read normalised, so "＃４８２１" is 4821 too.
+    """
+    text = " ".join(normalise(word) for word in unicodedata.normalize("NFKC", reason).split())
+    after_hash = [TICKET_WORD.match(part.lstrip()) for part in text.split("#")[1:]]
+    after_hash = [match.group() for match in after_hash if match]
+    words = TICKET_WORD.findall(text)
+    for word in (*after_hash, *(word for word in words if len(word) >= 3)):
+        if any(char.isdigit() for char in word) and len(word) <= TICKET_LENGTH:
+            return word.upper()
+    return ""
+
+
 def fits_int32(number: int | None) -> bool:
     return number is None or INT32_MIN <= number <= INT32_MAX
 
@@ -91,10 +127,11 @@ def new_lookup(
         user=audit.user,
         username=audit.user.get_username(),
         kind=kind,
-        value=auditable(value, 200),
-        owner_id=auditable(owner_id, 40),
+        value=auditable(stored_identifier(kind, value), 200),
+        owner_id=auditable(normalise(owner_id), 40),
         client_ip=audit.client_ip,
         reason=auditable(audit.reason, 200),
+        ticket=ticket_of(audit.reason),
         http_request_id=audit.request_id,
         signed_in_via=audit.signed_in_via,
         channel=audit.channel,

@@ -10,7 +10,8 @@ coalescer, the presenters, the API and the credential check all read this table;
 decides by itself what a failure means.
 
 Panel texts are lazy translations with `%(name)s` placeholders filled from `panel_params`; the
-audit row keeps the English text (`audit_text`), the page shows the reader's language.
+audit row keeps the English text (`audit_text`) and the row's stable `code`, from which admin
+shows the words in the reader's language; the page shows the reader's language.
 """
 
 from __future__ import annotations
@@ -79,6 +80,11 @@ class Failure:
     check: CheckReading = CheckReading.UNREACHABLE
     # The page says when to try again (and sends Retry-After).
     retry: bool = False
+    # Stable: kept in the audit row (`Lookup.failure_code`), so admin shows the words in the
+    # reader's language, today's words for yesterday's rows. Never reuse or rename one.
+    code: str = ""
+    # The words of the audit log (admin) when the title speaks to the person who looked up.
+    summary: Promise | None = None
 
 
 TRY_AGAIN = _("Try again in a moment. If it keeps happening, tell an admin.")
@@ -115,6 +121,7 @@ FAILURES: dict[type[BaseException] | tuple[type[BaseException], str], Failure] =
             "Check the number with the customer (the sticker under the camera, or the app's "
             "device settings), or search by another identifier."
         ),
+        code="not_found",
         shareable=True,
         credential=CredentialSign.WORKS,
         check=CheckReading.ACCEPTED,
@@ -126,6 +133,7 @@ FAILURES: dict[type[BaseException] | tuple[type[BaseException], str], Failure] =
         _("The vendor refused our request as expired"),
         _("This server's clock is more than 5 minutes off the vendor's."),
         _("Tell an admin: the server's clock must be set right (NTP). Retrying will not help."),
+        code="signature_expired",
         shareable=True,
         credential=CredentialSign.FAILING,
         check=CheckReading.REJECTED,
@@ -137,6 +145,7 @@ FAILURES: dict[type[BaseException] | tuple[type[BaseException], str], Failure] =
         _("The vendor refused our signature"),
         _("The credential's app key or access id does not match what the vendor holds."),
         TELL_ADMIN_CREDENTIAL,
+        code="signature_invalid",
         shareable=True,
         credential=CredentialSign.FAILING,
         check=CheckReading.REJECTED,
@@ -148,6 +157,7 @@ FAILURES: dict[type[BaseException] | tuple[type[BaseException], str], Failure] =
         _("The vendor refused our signature"),
         _("The request could not be signed or read correctly."),
         TELL_ADMIN_CREDENTIAL,
+        code="signature_rejected",
         shareable=True,
         credential=CredentialSign.FAILING,
         check=CheckReading.REJECTED,
@@ -159,6 +169,7 @@ FAILURES: dict[type[BaseException] | tuple[type[BaseException], str], Failure] =
         _("The vendor refused our signature"),
         _("The request could not be signed or read correctly."),
         TELL_ADMIN_CREDENTIAL,
+        code="secret_unavailable",
     ),
     gwell.VendorRateLimited: Failure(
         Outcome.RATE_LIMITED,
@@ -167,6 +178,7 @@ FAILURES: dict[type[BaseException] | tuple[type[BaseException], str], Failure] =
         _("The vendor is busy"),
         _("The vendor refuses requests from our team as too frequent."),
         _("Try again in a moment."),
+        code="vendor_rate_limited",
         shareable=True,
         stale_ok=True,
         credential=CredentialSign.WORKS,
@@ -180,6 +192,7 @@ FAILURES: dict[type[BaseException] | tuple[type[BaseException], str], Failure] =
         _("Too many lookups at once"),
         _("The team's shared budget of vendor calls is in use by colleagues' lookups right now."),
         _("Try again in a moment."),
+        code="budget_busy",
         shareable=True,
         stale_ok=True,
         retry=True,
@@ -207,6 +220,7 @@ FAILURES: dict[type[BaseException] | tuple[type[BaseException], str], Failure] =
         _("The vendor did not answer in time"),
         _("The vendor's server is slow or down."),
         TRY_AGAIN,
+        code="vendor_timeout",
         shareable=True,
         stale_ok=True,
         credential=CredentialSign.FAILING,
@@ -218,6 +232,7 @@ FAILURES: dict[type[BaseException] | tuple[type[BaseException], str], Failure] =
         UNAVAILABLE_TITLE,
         _("The vendor's server answered with an error (HTTP %(status)s)."),
         TRY_AGAIN,
+        code="vendor_http_error",
         shareable=True,
         stale_ok=True,
         credential=CredentialSign.FAILING,
@@ -229,6 +244,7 @@ FAILURES: dict[type[BaseException] | tuple[type[BaseException], str], Failure] =
         UNAVAILABLE_TITLE,
         _("The vendor's answer could not be read."),
         TRY_AGAIN,
+        code="vendor_bad_response",
         shareable=True,
         stale_ok=True,
         credential=CredentialSign.FAILING,
@@ -240,6 +256,7 @@ FAILURES: dict[type[BaseException] | tuple[type[BaseException], str], Failure] =
         UNAVAILABLE_TITLE,
         _("Could not reach the vendor's server."),
         TRY_AGAIN,
+        code="vendor_unreachable",
         shareable=True,
         stale_ok=True,
         credential=CredentialSign.FAILING,
@@ -268,6 +285,7 @@ FAILURES: dict[type[BaseException] | tuple[type[BaseException], str], Failure] =
             "Copy the details below into a ticket to the vendor, or tell an admin if the "
             "code is new to you."
         ),
+        code="vendor_refused",
         shareable=True,
         credential=CredentialSign.FAILING,
         check=CheckReading.REFUSED,
@@ -279,6 +297,7 @@ FAILURES: dict[type[BaseException] | tuple[type[BaseException], str], Failure] =
         _("No vendor credential"),
         _("There is no enabled vendor credential named “%(name)s”."),
         _("Search again with another region, or tell an admin."),
+        code="unknown_credential",
     ),
     InsecureVendorURL: Failure(
         Outcome.VENDOR_ERROR,
@@ -290,6 +309,7 @@ FAILURES: dict[type[BaseException] | tuple[type[BaseException], str], Failure] =
             "will not send it our app token."
         ),
         _("Tell an admin: the credential's base URL must be the vendor's https address."),
+        code="insecure_vendor_url",
         credential=CredentialSign.FAILING,
     ),
     NoCredential: Failure(
@@ -299,6 +319,7 @@ FAILURES: dict[type[BaseException] | tuple[type[BaseException], str], Failure] =
         _("No vendor credential"),
         _("No vendor credential is configured or enabled."),
         _("Tell an admin: a vendor credential must be added or enabled in the admin pages."),
+        code="no_credential",
     ),
 }
 
@@ -312,6 +333,7 @@ INTERNAL = Failure(
     _("The lookup failed"),
     _("Something went wrong inside SupportDesk; the error is in the server log."),
     _("Try again in a moment. If it keeps happening, tell an admin the request id below."),
+    code="internal",
 )
 INTERNAL_AUDIT_TEXT = "The lookup failed inside SupportDesk; the error is in the server log."
 
@@ -324,6 +346,7 @@ INVALID_INPUT = Failure(
     _("Not a valid identifier"),
     _("The identifier or the query is not valid."),
     _("Check the number with the customer and search again."),
+    code="invalid_input",
 )
 PERSON_LIMIT = Failure(
     Outcome.RATE_LIMITED,
@@ -335,8 +358,30 @@ PERSON_LIMIT = Failure(
         "everyone."
     ),
     _("Try again in a moment."),
+    code="person_limit",
+    summary=_("Over the person's limit on lookups"),
     retry=True,
 )
+
+
+def refusal_of(outcome: str) -> Failure:
+    """The row of a lookup refused before any vendor call, by its audit outcome."""
+    return PERSON_LIMIT if outcome == Outcome.RATE_LIMITED else INVALID_INPUT
+
+
+def audit_words(failure: Failure) -> Promise:
+    """What the audit log (admin) says the lookup met, in the reader's language."""
+    return failure.summary or failure.title
+
+
+def failure_by_code(code: str) -> Failure | None:
+    """The row an audit row's `failure_code` names; None for "" (no failure) or an unknown code."""
+    return _BY_CODE.get(code)
+
+
+_BY_CODE = {
+    row.code: row for row in (*FAILURES.values(), INTERNAL, INVALID_INPUT, PERSON_LIMIT) if row.code
+}
 
 
 def failure_of(error: BaseException) -> Failure:

@@ -186,6 +186,8 @@ class Lookup(models.Model):
     source = models.CharField(_("source"), max_length=10, choices=Source.choices, blank=True)
     client_ip = models.GenericIPAddressField(_("client IP"), null=True, blank=True)
     reason = models.CharField(_("ticket / reason"), max_length=200, blank=True)
+    # The ticket number found in the reason, as a lead's search finds it (devices.audit.ticket_of).
+    ticket = models.CharField(_("ticket number"), max_length=64, blank=True)
     http_request_id = models.CharField(_("request id"), max_length=40, blank=True)
     # Refused attempts of one person in quick succession share one row (see services).
     attempts = models.PositiveIntegerField(_("attempts"), default=1)
@@ -200,6 +202,9 @@ class Lookup(models.Model):
     # What the page concluded, for My lookups: {"tone": "bad", "text": {"en": ..., "zh-hans": ...}}
     # in every language, as the words are built from the answer, which is not kept.
     verdict = models.JSONField(_("verdict"), null=True, blank=True)
+    # Which row of the failure table (devices/failures.py) the lookup met: the words are shown
+    # from the table in the reader's language; vendor_message keeps the English details.
+    failure_code = models.CharField(_("failure code"), max_length=32, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -213,6 +218,7 @@ class Lookup(models.Model):
             models.Index(fields=["user", "-created_at"], name="lookup_user_idx"),
             models.Index(fields=["outcome", "-created_at"], name="lookup_outcome_idx"),
             models.Index(fields=["channel", "-created_at"], name="lookup_channel_idx"),
+            models.Index(fields=["ticket", "-created_at"], name="lookup_ticket_idx"),
         ]
         permissions = [
             ("lookup_devices", _("Can look up devices and users at the vendor")),

@@ -221,6 +221,7 @@ def record_refused_lookup(
         value=value,
         owner_id=owner_id,
         outcome=outcome,
+        failure_code=failures.refusal_of(outcome).code,
         vendor_message=auditable(message, MESSAGE_LENGTH),
         duration_ms=0,
     )
@@ -352,6 +353,7 @@ def _record_failure(lookup: Lookup, result: LookupResult, error: Exception) -> N
         log.exception("lookup %s failed unexpectedly", lookup.pk)
     result.error = error
     lookup.outcome = failure.outcome
+    lookup.failure_code = failure.code
     message = failures.audit_text(error)
     if isinstance(error, gwell.VendorError):
         if fits_int32(error.code):

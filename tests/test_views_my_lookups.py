@@ -49,7 +49,7 @@ def test_it_shows_the_outcome_and_the_vendors_code_in_the_readers_language(clien
     chinese = client.get("/lookups/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert 'class="badge badge-warn">Not found<' in content
     assert "Vendor code 10500" in content
-    assert "厂商代码 10500" in chinese
+    assert "厂商返回码 10500" in chinese
     assert "The vendor found no such device" not in content
 
 

@@ -9,6 +9,7 @@ from django.http import StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
 
+from devices.audit import AuditContext, new_lookup
 from devices.models import Lookup
 
 CHANGELIST = reverse("admin:devices_lookup_changelist")
@@ -32,6 +33,16 @@ def make_lookup(user: User | None, *, days_ago: float = 0, **fields) -> Lookup:
         )
         lookup.refresh_from_db()
     return lookup
+
+
+def audited(
+    user: User, *, kind: str = "sn", value: str = "876ABCDEF0347", reason: str = "", **fields
+):
+    """A row written the way the services write it (devices.audit): normalised, ticket kept."""
+    fields.setdefault("outcome", Lookup.Outcome.OK)
+    return new_lookup(
+        audit=AuditContext(user=user, reason=reason), kind=kind, value=value, **fields
+    )
 
 
 def shown(response) -> set[int]:

@@ -8,8 +8,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from devices.admin.lookups import CredentialListFilter
+from devices.links import reopen_url
 from devices.models import Credential, Lookup
-from tests.admin.audit import CHANGELIST, export_rows, make_lookup, shown
+from tests.admin.audit import CHANGELIST, audited, export_rows, make_lookup, shown
 
 
 class TestWhoSeesTheAuditLog:
@@ -224,3 +225,144 @@ class TestChannel:
 
         cells = dict(zip(header, row, strict=True))
         assert (cells["channel"], cells["API token"]) == ("api", "zendesk")
+
+
+class TestEachRowOpensItsLookupAgain:
+    def test_a_device_row_links_to_its_page_with_its_region_owner_and_ticket(self, client, lead):
+        row = audited(
+            lead,
+            value="876abcdef0347",
+            owner_id="-9223371981234500001",
+            credential_name="cn",
+            reason="Zendesk #4821",
+        )
+        client.force_login(lead)
+
+        html = client.get(CHANGELIST).content.decode()
+
+        link = (
+            "/devices/sn/876ABCDEF0347/?access_id=-9223371981234500001&amp;credential=cn"
+            "&amp;reason=Zendesk+%234821"
+        )
+        assert f'<a href="{link}" class="reopen"' in html
+        assert link.replace("&amp;", "&") == reopen_url(row)
+
+    def test_a_user_row_links_to_the_users_devices(self, client, lead):
+        audited(lead, kind="user", value="-9223371981234556044", reason="RMA-20931")
+        client.force_login(lead)
+
+        html = client.get(CHANGELIST).content.decode()
+
+        assert 'href="/users/-9223371981234556044/devices/?reason=RMA-20931" class="reopen"' in html
+
+    def test_a_refused_input_opens_the_search_form_filled_in(self, client, lead):
+        audited(lead, value="876abc!", outcome=Lookup.Outcome.INVALID_INPUT)
+        client.force_login(lead)
+
+        html = client.get(CHANGELIST).content.decode()
+
+        assert 'href="/?q=876abc%21&amp;kind=sn" class="reopen"' in html
+
+    def test_the_rows_own_page_has_the_link_too(self, client, lead):
+        row = audited(lead, value="876ABCDEF0347")
+        client.force_login(lead)
+
+        response = client.get(reverse("admin:devices_lookup_change", args=[row.pk]))
+
+        assert f'<a href="{reopen_url(row)}" class="reopen">Open this lookup again</a>' in (
+            response.content.decode()
+        )
+
+    def test_someone_who_may_not_look_things_up_sees_the_value_unlinked(self, client, clerk):
+        audited(clerk, value="876ABCDEF0347")
+        client.force_login(clerk)
+
+        html = client.get(CHANGELIST).content.decode()
+
+        assert "876ABCDEF0347" in html
+        assert 'class="reopen"' not in html
+
+
+class TestFailuresInTheReadersLanguage:
+    @pytest.fixture
+    def failed(self, lead):
+        return {
+            "timeout": audited(
+                lead,
+                outcome=Lookup.Outcome.UNAVAILABLE,
+                failure_code="vendor_timeout",
+                vendor_message="The vendor did not answer in time (timeout after 5 s).",
+            ),
+            "refused": audited(
+                lead,
+                outcome=Lookup.Outcome.VENDOR_ERROR,
+                failure_code="vendor_refused",
+                vendor_code=10002,
+                vendor_message="param error",
+            ),
+            "limit": audited(
+                lead, outcome=Lookup.Outcome.RATE_LIMITED, failure_code="person_limit"
+            ),
+        }
+
+    def test_a_chinese_reader_reads_the_failure_in_chinese(self, client, lead, failed):
+        client.force_login(lead)
+
+        response = client.get(CHANGELIST, HTTP_ACCEPT_LANGUAGE="zh-CN,zh;q=0.9")
+
+        html = response.content.decode()
+        assert "厂商响应超时" in html
+        assert "厂商拒绝了这次查询（厂商返回码 10002）" in html
+        assert "此人的查询次数超过了上限" in html
+        assert "did not answer in time" not in html
+        assert "失败原因" in html  # the column's header
+
+    def test_an_english_reader_reads_it_in_english_with_the_vendors_code(
+        self, client, lead, failed
+    ):
+        client.force_login(lead)
+
+        html = client.get(CHANGELIST, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+        assert "The vendor did not answer in time" in html
+        assert "The vendor refused the lookup (vendor code 10002)" in html
+        assert "Over the person&#x27;s limit on lookups" in html
+
+    def test_a_row_from_before_the_codes_shows_the_english_it_stored(self, client, lead):
+        make_lookup(
+            lead,
+            outcome=Lookup.Outcome.NOT_FOUND,
+            vendor_message="The vendor has no device with serial number 876ABCDEF0347.",
+        )
+        ok = make_lookup(lead)
+        client.force_login(lead)
+
+        response = client.get(CHANGELIST, HTTP_ACCEPT_LANGUAGE="zh-CN")
+
+        assert "The vendor has no device with serial number 876ABCDEF0347." in response.text
+        assert response.context["cl"].model_admin.failure(ok) is None
+
+
+class TestTheListFitsAScreen:
+    def test_the_list_shows_when_who_what_how_and_why_and_not_every_column(self, client, lead):
+        audited(lead)
+        client.force_login(lead)
+
+        changelist = client.get(CHANGELIST).context["cl"]
+
+        assert list(changelist.list_display) == [
+            "when",
+            "username",
+            "looked_up",
+            "outcome",
+            "failure",
+            "reason",
+        ]
+
+    def test_the_list_loads_the_admin_stylesheet_and_gives_up_the_nav_sidebar(self, client, lead):
+        client.force_login(lead)
+
+        html = client.get(CHANGELIST).content.decode()
+
+        assert "devices/admin.css" in html
+        assert 'id="nav-sidebar"' not in html
