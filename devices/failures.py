@@ -106,6 +106,7 @@ DATABASE_UNAVAILABLE = Failure(
         "makes no lookup."
     ),
     TRY_AGAIN,
+    code="database_unavailable",
 )
 
 # Keyed by error class, or by (class, reason) where one class covers several cases. The most
@@ -210,6 +211,7 @@ FAILURES: dict[type[BaseException] | tuple[type[BaseException], str], Failure] =
         shareable=True,
         retry=True,
         stale_ok=True,
+        code="limiter_store",
     ),
     OperationalError: DATABASE_UNAVAILABLE,
     InterfaceError: DATABASE_UNAVAILABLE,
@@ -274,6 +276,7 @@ FAILURES: dict[type[BaseException] | tuple[type[BaseException], str], Failure] =
         shareable=True,
         credential=CredentialSign.FAILING,
         check=CheckReading.REJECTED,
+        code="credential_rejected",
     ),
     gwell.VendorRefused: Failure(
         Outcome.VENDOR_ERROR,
