@@ -224,14 +224,14 @@ def test_under_saturation_every_call_returns_within_its_timeout(store):
 
 def test_a_refused_call_takes_no_slot(store):
     limiter = store.limiter()
-    first_call = time.monotonic()
     fill(limiter, "app")
+    filled = time.monotonic()  # each slot is held until one window after its call finished
     time.sleep(WINDOW / 2)
     for _ in range(20):
         with pytest.raises(VendorBusy):
             take(limiter, "app", timeout=0)
 
-    time.sleep(max(first_call + WINDOW + 0.05 - time.monotonic(), 0))
+    time.sleep(max(filled + WINDOW + 0.05 - time.monotonic(), 0))
 
     # The first ten have left the window; had the refusals taken slots, they would still be in.
     fill(limiter, "app")
