@@ -14,6 +14,7 @@ from functools import cache
 from django import forms
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
+from django.db import InterfaceError, OperationalError
 from django.dispatch import receiver
 from django.http import HttpRequest
 from django.utils import timezone
@@ -71,11 +72,14 @@ class TimeZoneMiddleware:
 
     def __call__(self, request: HttpRequest):
         zone = None
-        if request.user.is_authenticated:
-            zone = session_zone(request)
-            if zone is None:  # a session from before zones were kept in it
-                zone = time_zone_of(request.user)
-                remember(request, zone)
+        # A database that cannot be used is for the page to answer (its own 503, or /healthz's
+        # report), not for a nicety on the way to it: the site's zone is used meanwhile.
+        with contextlib.suppress(OperationalError, InterfaceError):
+            if request.user.is_authenticated:
+                zone = session_zone(request)
+                if zone is None:  # a session from before zones were kept in it
+                    zone = time_zone_of(request.user)
+                    remember(request, zone)
         timezone.deactivate()
         # A zone the tz database no longer has leaves the site's.
         with contextlib.suppress(zoneinfo.ZoneInfoNotFoundError, ValueError):

@@ -61,8 +61,9 @@ def test_the_admin_follows_the_persons_zone(client, lead):
 
     listing = page_text(client.get("/admin/devices/lookup/"))
 
-    assert "9:30 a.m." in listing
-    assert "noon" not in listing
+    # The audit list shows "when" as date and time in the reader's zone (noon in Shanghai).
+    assert "2025-03-10 09:30" in listing
+    assert "12:00" not in listing
 
 
 def test_the_zone_follows_the_person_to_a_new_sign_in(client, staff, looked_up):
