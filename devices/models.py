@@ -147,11 +147,14 @@ class Lookup(models.Model):
         DEV_LIST = "devList", "devList"
 
     class Channel(models.TextChoices):
-        """Where the lookup was asked: the pages, the JSON API, or the helpdesk sidebar."""
+        """Where the lookup was asked: the pages, the JSON API, the helpdesk sidebar, a bulk job,
+        or a watch polling a device page (a follow-up of that page's lookup)."""
 
         WEB = "web", _("web pages")
         API = "api", _("API")
         EMBED = "embed", _("helpdesk sidebar")
+        BULK = "bulk", _("bulk lookup")
+        WATCH = "watch", _("watch")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -196,6 +199,15 @@ class Lookup(models.Model):
     )
     channel = models.CharField(
         _("channel"), max_length=10, choices=Channel.choices, default=Channel.WEB
+    )
+    # A follow-up (a watch's poll) points at the lookup it follows instead of counting as a search.
+    follows = models.ForeignKey(
+        "self",
+        verbose_name=_("follow-up of"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="follow_ups",
     )
     # The API token's name (kept as text: the row outlives a revoked or deleted token).
     token_name = models.CharField(_("API token"), max_length=50, blank=True)

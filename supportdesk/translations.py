@@ -1,4 +1,4 @@
-"""Compile every django.po under devices/locale to django.mo with polib.
+"""Compile every app's django.po (devices/locale, and any other app's locale/) to django.mo.
 
 Run by `make install` (so by `make run` and `make test`); needs no GNU gettext on the machine and
 no Django settings. Only catalogues whose .po is newer than their .mo are rewritten.
@@ -8,12 +8,18 @@ from pathlib import Path
 
 import polib
 
-LOCALE_DIR = Path(__file__).resolve().parent.parent / "devices" / "locale"
+ROOT = Path(__file__).resolve().parent.parent
 
 
-def compile_catalogues(locale_dir: Path = LOCALE_DIR) -> int:
+def catalogues(root: Path = ROOT) -> list[Path]:
+    """Every app's catalogue: `<app>/locale/...` and `<package>/<app>/locale/...`."""
+    found = [*root.glob("*/locale/*/LC_MESSAGES/*.po"), *root.glob("*/*/locale/*/LC_MESSAGES/*.po")]
+    return sorted(path for path in found if not path.relative_to(root).parts[0].startswith("."))
+
+
+def compile_catalogues(root: Path = ROOT) -> int:
     compiled = 0
-    for po_path in sorted(locale_dir.glob("*/LC_MESSAGES/*.po")):
+    for po_path in catalogues(root):
         mo_path = po_path.with_suffix(".mo")
         if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
             continue

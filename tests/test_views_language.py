@@ -7,15 +7,22 @@ import polib
 import pytest
 
 from devices.sandbox.data import FAMILY
+from supportdesk.translations import catalogues
 from tests.helpers import sn_url
 
-PO_FILE = Path(__file__).resolve().parents[1] / "devices/locale/zh_Hans/LC_MESSAGES/django.po"
+PO_FILES = catalogues()
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|%%")
 
 
-@pytest.fixture(scope="module")
-def catalogue() -> polib.POFile:
-    return polib.pofile(str(PO_FILE))
+def test_the_dashboard_has_its_chinese_catalogue():
+    assert Path("devices/locale/zh_Hans/LC_MESSAGES/django.po") in [
+        path.relative_to(Path(__file__).resolve().parents[1]) for path in PO_FILES
+    ]
+
+
+@pytest.fixture(scope="module", params=PO_FILES, ids=lambda path: str(path.parent.parent.parent))
+def catalogue(request) -> polib.POFile:
+    return polib.pofile(str(request.param))
 
 
 def test_every_entry_is_translated_and_none_is_fuzzy(catalogue):
