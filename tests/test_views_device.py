@@ -39,6 +39,12 @@ class TestStates:
         expected = f'href="/users/{FAMILY}/devices/?credential=sandbox&amp;reason=T-7"'
         assert expected in response.content.decode()
 
+    def test_a_sleeping_battery_camera_is_asleep_not_a_problem(self, staff_client):
+        response = staff_client.get(sn_url("asleep"))
+        assert verdict_text(response).startswith("Asleep (a low-power camera resting between")
+        assert "Asleep (low-power)" in page_text(response)
+        assert "unknown to SupportDesk" not in page_text(response)
+
     def test_a_camera_offline_for_hours_says_for_how_long(self, staff_client):
         response = staff_client.get(sn_url("offline-hours"))
         assert verdict_text(response) == "Offline for 5 hours"

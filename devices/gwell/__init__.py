@@ -14,6 +14,9 @@ from .errors import (
     VendorUnavailable,
 )
 from .results import (
+    ASLEEP,
+    OFFLINE,
+    ONLINE,
     DeviceInfo,
     DeviceList,
     DeviceListEntry,
@@ -31,6 +34,9 @@ from .signing import (
 )
 
 __all__ = [
+    "ASLEEP",
+    "OFFLINE",
+    "ONLINE",
     "AppCredentials",
     "BodyUnreadable",
     "CredentialRejected",

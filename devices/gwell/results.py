@@ -244,13 +244,18 @@ _FOUR_CARD_FIELDS: dict[str, tuple[str, Converter]] = {
 }
 
 
+# `online` values: the table's 0 and 1, and the SDK device model's 2 for a low-power camera
+# asleep between events (docs/vendor-api.md#later-additions).
+OFFLINE, ONLINE, ASLEEP = 0, 1, 2
+
+
 @dataclass(frozen=True)
 class DeviceInfo:
     """`data.deviceInfo` of devInfo (docs/vendor-api.md#deviceinfo)."""
 
     device_id: str | None = None
     owner_id: str | None = None  # "0": not bound to anyone
-    online: int | None = None  # 0 offline, 1 online
+    online: int | None = None  # OFFLINE, ONLINE or ASLEEP (below); None: not reported
     online_update_time: int | None = None
     device_type: str | None = None
     battery: int | None = None

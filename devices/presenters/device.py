@@ -111,7 +111,9 @@ def verdict(report: gwell.DeviceReport, now: datetime) -> Verdict:
     if device.is_bound is not False or device.online is not None:
         clauses.append(connection)
         tones.append(tone)
-    details, details_tone = power_clauses(device) if device.online == 1 else ([], OK)
+    details, details_tone = (
+        power_clauses(device) if device.online in (gwell.ONLINE, gwell.ASLEEP) else ([], OK)
+    )
     if details_tone != OK:
         tones.append(details_tone)
     plan_clauses = []
@@ -140,9 +142,11 @@ def _capitalise(text: str) -> str:
 
 def connection_clause(device: gwell.DeviceInfo, now: datetime) -> tuple[str, str]:
     """(clause, tone) about whether the device is reachable and for how long it has not been."""
-    if device.online == 1:
+    if device.online == gwell.ONLINE:
         return _("online"), OK
-    if device.online == 0:
+    if device.online == gwell.ASLEEP:
+        return _("asleep (a low-power camera resting between events)"), OK
+    if device.online == gwell.OFFLINE:
         since = to_datetime(device.online_update_time)
         if since is None:
             return _("offline"), BAD

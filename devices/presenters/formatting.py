@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
+from devices import gwell
 from devices.models import Lookup
 
 # Below this the verdict mentions the battery even when nothing else is wrong.
@@ -167,10 +168,13 @@ def raw_value(value: Any) -> str:
 
 
 def online_badge(online: int | None) -> Badge:
-    if online == 1:
+    if online == gwell.ONLINE:
         return Badge(_("Online"), OK)
-    if online == 0:
+    if online == gwell.OFFLINE:
         return Badge(_("Offline"), BAD)
+    if online == gwell.ASLEEP:
+        # A low-power camera sleeps between events: normal, not a fault.
+        return Badge(_("Asleep (low-power)"), OK)
     if online is None:
         return Badge(_("Not reported"), NEUTRAL)
     return Badge(raw_value(online), NEUTRAL)

@@ -35,7 +35,7 @@ class NoPlan(Enum):
 class Presence:
     """What a device last reported. Offsets are seconds before now."""
 
-    online: bool
+    online: int  # 0 offline, 1 online, 2 asleep (a low-power camera between events)
     changed_ago: int | None  # onlineUpdateTime; None: field absent (as in the vendor's example)
     battery: str  # "" when the device has no battery or the value is unknown
     signal: int | None  # None: field absent (as in the vendor's example)
@@ -140,7 +140,7 @@ class SandboxDevice:
         info: dict[str, Any] = {"deviceId": str(self.dev_id), "ownerId": self.owner_id}
         presence = self.presence
         if presence is not None:
-            info["online"] = 1 if presence.online else 0
+            info["online"] = presence.online
             if presence.changed_ago is not None:
                 info["onlineUpdateTime"] = base - presence.changed_ago
         info["deviceType"] = self.device_type
@@ -309,7 +309,14 @@ def _online(
     rssi: int = -55,
     since: int = 2 * DAY,
 ) -> Presence:
-    return Presence(True, since, battery, signal, rssi, power_mode, charging)
+    return Presence(1, since, battery, signal, rssi, power_mode, charging)
+
+
+def _asleep(
+    *, battery: str, signal: int = 70, rssi: int = -60, since: int = 20 * MINUTE
+) -> Presence:
+    """A low-power battery camera resting between events (online 2)."""
+    return Presence(2, since, battery, signal, rssi, "1", "0")
 
 
 def _offline(
@@ -321,7 +328,7 @@ def _offline(
     signal: int = 0,
     rssi: int = -90,
 ) -> Presence:
-    return Presence(False, since, battery, signal, rssi, power_mode, charging)
+    return Presence(0, since, battery, signal, rssi, power_mode, charging)
 
 
 def _continuous(order: str, *, ends_in: int, days: int = 7, renew: bool = True) -> StoragePlan:
@@ -448,6 +455,20 @@ DEVICES: tuple[SandboxDevice, ...] = (
         firmware="21.4.0.12",
         bound_ago=60 * DAY,
         presence=_online(battery="96", power_mode="1", signal=88, rssi=-51, since=40 * MINUTE),
+        storage=NoPlan.NULL,
+        sim=NoPlan.NULL,
+    ),
+    SandboxDevice(
+        key="asleep",
+        description="Low-power battery camera asleep between events (online 2), 64% battery",
+        sn="876DB5SLP40917",
+        dev_id=5198231616117,
+        owner_id=DOORBELLS,
+        network="wifi",
+        device_type=BATTERY_CAM,
+        firmware="21.4.0.12",
+        bound_ago=45 * DAY,
+        presence=_asleep(battery="64", since=25 * MINUTE),
         storage=NoPlan.NULL,
         sim=NoPlan.NULL,
     ),
@@ -967,7 +988,7 @@ DEVICES: tuple[SandboxDevice, ...] = (
         device_type="",
         firmware="43.0.0.43",
         bound_ago=100 * DAY,
-        presence=Presence(True, None, "", None, -101, "", ""),
+        presence=Presence(1, None, "", None, -101, "", ""),
         storage=StoragePlan(
             order_id="VSS20250101000001",
             pkg_type=5,

@@ -61,6 +61,16 @@ class TestVerdict:
     def test_offline_without_a_time_says_offline(self):
         assert verdict_of(dev=device(online=0, online_update_time=None)).text == "Offline"
 
+    def test_a_sleeping_camera_is_not_a_problem(self):
+        result = verdict_of(dev=device(online=2, battery=64, power_mode=1))
+        assert result.text.startswith("Asleep (a low-power camera resting between events)")
+        assert result.tone == OK
+
+    def test_a_sleeping_camera_on_low_battery_says_so(self):
+        result = verdict_of(dev=device(online=2, battery=8, power_mode=1))
+        assert "8%" in result.text
+        assert result.tone != OK
+
     def test_an_unknown_online_value_is_shown_as_its_number(self):
         result = verdict_of(dev=device(online=7))
         assert result.text == "Online state 7 (unknown to SupportDesk)"

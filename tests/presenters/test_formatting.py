@@ -85,6 +85,7 @@ class TestLabels:
         [
             (1, "Online", OK),
             (0, "Offline", BAD),
+            (2, "Asleep (low-power)", OK),
             (None, "Not reported", NEUTRAL),
             (3, "code 3 (unknown to SupportDesk)", NEUTRAL),
         ],
