@@ -28,6 +28,7 @@ EXPORT_COLUMNS: list[tuple[str, str]] = [
     (_("credential"), "credential_name"),
     (_("endpoint"), "endpoint"),
     (_("outcome"), "outcome"),
+    (_("failure code"), "failure_code"),
     (_("vendor code"), "vendor_code"),
     (_("vendor message"), "vendor_message"),
     (_("vendor requestId"), "request_id"),
@@ -35,11 +36,13 @@ EXPORT_COLUMNS: list[tuple[str, str]] = [
     (_("source"), "source"),
     (_("client IP"), "client_ip"),
     (_("ticket / reason"), "reason"),
+    (_("ticket number"), "ticket"),
     (_("request id"), "http_request_id"),
     (_("channel"), "channel"),
     (_("API token"), "token_name"),
     (_("attempts"), "attempts"),
     (_("signed in with"), "signed_in_via"),
+    (_("follow-up of"), "follows"),
     (_("id"), "id"),
 ]
 

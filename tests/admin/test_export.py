@@ -24,6 +24,8 @@ FREE_TEXT = {
     "vendor message": ("vendor_message", 'HYPERLINK("http://evil.example")'),
     "vendor requestId": ("request_id", "6029eee2-02a9-4431-99eb-038aefe387ad"),
     "ticket / reason": ("reason", "1 from ticket"),
+    "ticket number": ("ticket", "1"),
+    "failure code": ("failure_code", "cmd"),
     "request id": ("http_request_id", "A1"),
 }
 
@@ -97,6 +99,23 @@ class TestExport:
         header, line = export_rows(client.get(EXPORT))
 
         assert dict(zip(header, line, strict=True))["ticket / reason"] == "ticket\t42\rsee above"
+
+    def test_the_ticket_number_failure_code_and_followed_lookup_are_columns(self, client, lead):
+        page = make_lookup(lead, value="876ABCDEF0347", reason="Zendesk #4711: offline")
+        make_lookup(
+            lead,
+            value="876ABCDEF0347",
+            ticket="4711",
+            failure_code="vendor_unavailable",
+            follows=page,
+            channel="watch",
+        )
+        client.force_login(lead)
+        header, *lines = export_rows(client.get(EXPORT, {"channel__exact": "watch"}))
+        (cell,) = [dict(zip(header, line, strict=True)) for line in lines]
+        assert cell["ticket number"] == "4711"
+        assert cell["failure code"] == "vendor_unavailable"
+        assert cell["follow-up of"] == str(page.pk)
 
     def test_non_ascii_survives_as_utf8(self, client, lead):
         make_lookup(lead, value="876ABCDEF0347", reason="客户投诉 #42")
