@@ -34,7 +34,15 @@ def _start(*args: str, env: dict[str, str]) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # Ctrl-C must reach it as a person's would: a suite started in the background by a
+        # non-interactive shell inherits SIGINT ignored, and Python then never raises
+        # KeyboardInterrupt.
+        preexec_fn=_interruptible,
     )
+
+
+def _interruptible() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _read_lines(process: subprocess.Popen, count: int) -> list[str]:
@@ -44,7 +52,7 @@ def _read_lines(process: subprocess.Popen, count: int) -> list[str]:
 def _stop(process: subprocess.Popen) -> tuple[str, str]:
     process.send_signal(signal.SIGINT)
     try:
-        return process.communicate(timeout=5)
+        return process.communicate(timeout=10)
     finally:
         process.kill()
 
