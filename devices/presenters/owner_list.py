@@ -61,6 +61,8 @@ class OwnerList:
     attention_one: str  # "%(count)d needs attention", for the script's count
     attention_other: str
     separator: str
+    progress: str  # "Checked %(done)s of %(total)s devices", filled in by the script
+    done: str
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,8 @@ def owner_list(
         attention_one=one,
         attention_other=other,
         separator=pgettext("verdict clause separator", "; "),
+        progress=_("Checked %(done)s of %(total)s devices"),
+        done=_("All %(total)s devices checked: rows with problems first."),
     )
 
 

@@ -1,0 +1,146 @@
+"""The owner's list in a real browser: rows fill in after the page loads, with a progress count,
+then the rows with problems move first, once (English and Chinese, desktop and phone).
+
+One row's check is held back by the browser until the others have answered, so the page can be
+seen mid-fill: seven rows checked, the eighth still "Checking…", nothing re-sorted yet.
+Screenshots: var/screenshots/owner-list-*.png.
+"""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from devices.sandbox.data import DOORBELLS, device_by_key
+
+pytestmark = pytest.mark.e2e
+
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+ENGLISH = {
+    "locale": "en-US",
+    "mid": "Checked 7 of 8 devices",
+    "done": "All 8 devices checked: rows with problems first.",
+    "checking": "Checking…",
+    "summary_before": "8 devices: 7 owned, 1 shared with this user",
+    "summary_after": "8 devices: 7 owned, 1 shared with this user; 1 needs attention",
+    "offline": "Offline",
+    "asleep": "Asleep (low-power)",
+    "low": "Low battery",
+}
+CHINESE = {
+    "locale": "zh-CN",
+    "mid": "已检查 7 / 8 台设备",
+    "done": "全部 8 台设备已检查：有问题的排在前面。",
+    "checking": "检查中…",
+    "offline": "离线",
+    "asleep": "休眠中（低功耗）",
+    "low": "电量低",
+}
+
+
+def _sign_in(page, live_app) -> None:
+    page.goto("/")
+    page.locator("input[name=username]").fill(live_app.username)
+    page.locator("input[name=password]").fill(live_app.password)
+    page.locator("form button[type=submit]").last.click()
+    page.wait_for_url(re.compile(r"/$"))
+
+
+def _row(page, key: str):
+    return page.locator(
+        "tbody tr", has=page.locator(f"code:text-is('{device_by_key(key).dev_id}')")
+    )
+
+
+@pytest.mark.parametrize(
+    "words, viewport, name",
+    [
+        (ENGLISH, DESKTOP, "desktop-en"),
+        (ENGLISH, PHONE, "phone-en"),
+        (CHINESE, DESKTOP, "desktop-zh"),
+        (CHINESE, PHONE, "phone-zh"),
+    ],
+)
+def test_the_rows_fill_in_with_a_count_then_problems_come_first(
+    browser, live_app, screenshots, words, viewport, name
+):
+    context = browser.new_context(viewport=viewport, locale=words["locale"], base_url=live_app.url)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on(
+        "response",
+        lambda response: problems.append(f"{response.status} {response.url}")
+        if response.status >= 400 and response.request.resource_type != "document"
+        else None,
+    )
+    _sign_in(page, live_app)
+
+    offline = device_by_key("offline-battery-flat")
+    held = []
+    page.route(f"**/devices/{offline.dev_id}/check/**", lambda route: held.append(route))
+    page.goto(f"/users/{DOORBELLS}/devices/")
+    progress = page.locator("[data-progress]")
+    summary = page.locator(".verdict-text")
+
+    # Mid-fill: every row but the held one has answered, in place.
+    expect(progress).to_have_text(words["mid"])
+    expect(_row(page, "offline-battery-flat").locator("[data-cell=state]")).to_have_text(
+        words["checking"]
+    )
+    expect(_row(page, "asleep").locator("[data-cell=state]")).to_contain_text(words["asleep"])
+    expect(_row(page, "asleep").locator("[data-cell=model]")).to_have_text("BC-B1")
+    first = page.locator("tbody tr").first.locator("code")
+    assert first.inner_text() == str(device_by_key("online-battery-high").dev_id)
+    if "summary_before" in words:
+        assert summary.inner_text() == words["summary_before"]
+    screenshots(page, f"owner-list-{name}-1-filling")
+
+    # The last answer: the offline camera is counted, marked, and sorted first, once.
+    held[0].continue_()
+    expect(progress).to_have_text(words["done"])
+    offline_row = _row(page, "offline-battery-flat")
+    expect(offline_row.locator("[data-cell=state]")).to_contain_text(words["offline"])
+    expect(offline_row.locator("[data-cell=battery]")).to_contain_text(words["low"])
+    assert "problem" in offline_row.get_attribute("class")
+    assert first.inner_text() == str(offline.dev_id)
+    if "summary_after" in words:
+        assert summary.inner_text() == words["summary_after"]
+    else:
+        assert summary.inner_text().endswith("1 台需要关注")
+    assert "verdict-bad" in page.locator(".verdict").get_attribute("class")
+    screenshots(page, f"owner-list-{name}-2-checked")
+
+    if viewport is PHONE:
+        page.screenshot(path=str(screenshots.folder / f"owner-list-{name}-2-top.png"))
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert problems == []
+    context.close()
+
+
+def test_a_failed_row_says_why_and_can_be_checked_again(browser, live_app, screenshots):
+    context = browser.new_context(viewport=DESKTOP, locale="en-US", base_url=live_app.url)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    _sign_in(page, live_app)
+    asleep = device_by_key("asleep")
+    failed_once = []
+
+    def fail_once(route):
+        if failed_once:
+            route.continue_()
+            return
+        failed_once.append(route)
+        route.fulfill(status=502, body="<html>Bad gateway</html>", content_type="text/html")
+
+    page.route(f"**/devices/{asleep.dev_id}/check/**", fail_once)
+    page.goto(f"/users/{DOORBELLS}/devices/")
+    state = _row(page, "asleep").locator("[data-cell=state]")
+    expect(state).to_contain_text("Could not check this device: SupportDesk did not answer.")
+    screenshots(page, "owner-list-desktop-en-3-row-failed")
+    state.get_by_role("button", name="Check again").click()
+    expect(state).to_contain_text("Asleep (low-power)")
+    context.close()
