@@ -4,7 +4,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from devices.models import Lookup
@@ -46,11 +47,24 @@ def lookups_of_user(
     per_page: int = LOOKUPS_PER_PAGE,
     scanned: int = LOOKUPS_SCANNED,
 ) -> LookupPage:
-    """The person's own lookups, newest first: `per_page` after folding repeats, older than the
+    """The person's own lookups (not their follow-ups: each row counts its own in
+    `follow_up_count`), newest first: `per_page` after folding repeats, older than the
     lookup `before`, and when searching, those whose ticket / reason holds `search` or whose
     value or owner's id holds `identifier` (the same words normalised as identifiers are), in
     any case. Reads in chunks from the (user, created_at) index; usually one query."""
-    rows = Lookup.objects.filter(user=user).order_by("-created_at", "-id")
+    # A follow-up (an owner's list checking its rows) is counted on the lookup it follows.
+    follow_ups = (
+        Lookup.objects.filter(follows=OuterRef("pk"))
+        .order_by()
+        .values("follows")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    rows = (
+        Lookup.objects.filter(user=user, follows__isnull=True)
+        .annotate(follow_up_count=Coalesce(Subquery(follow_ups), 0))
+        .order_by("-created_at", "-id")
+    )
     if search or identifier:
         matches = Q(reason__icontains=search) if search else Q(pk__in=[])
         if identifier:

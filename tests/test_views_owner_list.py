@@ -251,3 +251,30 @@ class TestWhoMayCheck:
         assert vendor_requests(sandbox) == 1
         refused = Lookup.objects.get(kind="dev_id")
         assert (refused.outcome, refused.follows) == ("invalid_input", listed)
+
+
+class TestMyLookups:
+    def test_the_checks_are_counted_on_the_list_not_listed_one_by_one(self, staff_client):
+        _content, urls = open_list(staff_client)
+        for key in ("asleep", "offline-battery-flat"):
+            staff_client.get(urls[str(device_by_key(key).dev_id)])
+        response = staff_client.get("/lookups/")
+        content = response.content.decode()
+        assert content.count("<tr>") == 2  # the header and the list's lookup
+        assert "then checked the state of 2 devices" in content
+        assert str(device_by_key("asleep").dev_id) not in content
+
+    def test_the_count_speaks_chinese(self, staff_client):
+        _content, urls = open_list(staff_client)
+        staff_client.get(urls[str(device_by_key("asleep").dev_id)])
+        response = staff_client.get("/lookups/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+        assert "随后检查了其中 1 台设备的状态" in response.content.decode()
+
+    def test_a_device_looked_up_on_its_own_page_is_still_listed(self, staff_client):
+        _content, urls = open_list(staff_client)
+        dev_id = device_by_key("asleep").dev_id
+        staff_client.get(urls[str(dev_id)])
+        staff_client.get(f"/devices/id/{dev_id}/")
+        content = staff_client.get("/lookups/").content.decode()
+        assert f"<code>{dev_id}</code>" in content
+        assert "then checked the state of 1 device" in content
