@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from devices.sandbox.data import DOORBELLS, device_by_key
+from tests.e2e.conftest import _free_port, _running_app
 
 pytestmark = pytest.mark.e2e
 
@@ -145,4 +146,50 @@ def test_a_failed_row_says_why_and_can_be_checked_again(browser, live_app, scree
     screenshots(page, "owner-list-desktop-en-3-row-failed")
     state.get_by_role("button", name="Check again").click()
     expect(state).to_contain_text("Asleep (low-power)")
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def short_limit_app(tmp_path_factory, sandbox_server, sandbox_app):
+    """The app with OWNER_LIST_CHECK_UP_TO=5: the battery-camera owner's 8 devices are "many"."""
+    folder = tmp_path_factory.mktemp("live-short-limit")
+    extra = {"OWNER_LIST_CHECK_UP_TO": "5"}
+    with _running_app(folder, _free_port(), sandbox_server, sandbox_app, extra) as app:
+        yield app
+
+
+@pytest.mark.parametrize(
+    "locale, viewport, name, button",
+    [
+        ("en-US", DESKTOP, "desktop-en", "Check all 8 devices (8 vendor calls)"),
+        ("zh-CN", PHONE, "phone-zh", "检查全部 8 台设备（8 次厂商调用）"),
+    ],
+)
+def test_a_long_list_asks_before_spending_the_budget(
+    browser, short_limit_app, sandbox_server, screenshots, locale, viewport, name, button
+):
+    context = browser.new_context(viewport=viewport, locale=locale, base_url=short_limit_app.url)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    checks = []
+    page.on(
+        "request", lambda request: checks.append(request.url) if "/check/" in request.url else None
+    )
+    _sign_in(page, short_limit_app)
+    page.goto(f"/users/{DOORBELLS}/devices/")
+    ask = page.get_by_role("button", name=button)
+    expect(ask).to_be_visible()
+    page.wait_for_timeout(500)  # time enough for a script that would not wait
+    assert checks == []
+    screenshots(page, f"owner-list-{name}-4-asks")
+
+    ask.click()
+    expect(ask).to_be_hidden()
+    expect(page.locator("[data-progress]")).to_contain_text("8")
+    expect(page.locator("[data-owner-list][data-sorted]")).to_have_count(1)
+    assert len(checks) == 8
+    assert page.locator("tbody tr").first.locator("code").inner_text() == str(
+        device_by_key("offline-battery-flat").dev_id
+    )
+    screenshots(page, f"owner-list-{name}-5-checked-after-asking")
     context.close()
