@@ -40,6 +40,7 @@ from devices.presenters.user import UserPage, user_page
 LOOKUP_PERMISSION = "devices.lookup_devices"
 RATE_GROUP = "lookups"
 RATE_LIMITED = "Per-person lookup limit reached ({rate})."
+NOT_A_LIST_CHECK = "Not a row check of a device list this person opened."
 
 
 def _user_rate(group: str, request: HttpRequest) -> str:
@@ -168,14 +169,14 @@ def user_devices(request: HttpRequest, user_id: str) -> HttpResponse:
     )
     now = timezone.now()
     page = None
-    rows = None
+    checks = None
     if result.data is not None:
         page = user_page(
             devices=result.data, lookup=result.lookup, fetched_at=result.fetched_at, now=now
         )
-        rows = owner_list(page, lookup=result.lookup, entries=result.data.devices)
+        checks = owner_list(page, lookup=result.lookup, entries=result.data.devices)
     return _lookup_page(
-        request, "devices/user_devices.html", form, result, now, page=page, owner_list=rows
+        request, "devices/user_devices.html", form, result, now, page=page, owner_list=checks
     )
 
 
@@ -216,7 +217,7 @@ def owner_list_check(request: HttpRequest, user_id: str, dev_id: str) -> JsonRes
         return response
     if listed is None or not form.is_valid():
         asked = form.audit()
-        message = asked["message"] or "Not a check of a device list this person opened."
+        message = asked["message"] or NOT_A_LIST_CHECK
         services.record_refused_lookup(
             audit=audit,
             kind=asked["kind"],

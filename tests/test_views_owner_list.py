@@ -233,6 +233,7 @@ class TestWhoMayCheck:
         assert vendor_requests(sandbox) == 1  # the lead's list only
         refused = Lookup.objects.get(user=staff)
         assert (refused.outcome, refused.follows) == ("invalid_input", None)
+        assert refused.vendor_message == "Not a row check of a device list this person opened."
 
     def test_a_check_naming_another_owner_than_its_list_is_refused(self, staff_client, sandbox):
         open_list(staff_client)
