@@ -3,7 +3,8 @@
 // follow-up of the list's lookup; devices/presenters/owner_list.py). A list longer than
 // OWNER_LIST_CHECK_UP_TO waits for the "Check all" button. Rows are marked in place as answers
 // arrive and re-sorted once, problems first, when every row has answered, never under the
-// pointer or the keyboard focus. Without this script the list still shows its plans.
+// pointer or the keyboard focus. A row told to wait (a busy budget) is checked once more after
+// the wait. Without this script the list still shows its plans.
 
 (() => {
   const list = document.querySelector("[data-owner-list]");
@@ -82,9 +83,13 @@
   async function check(row) {
     delete row.dataset.checked;
     setCell(row, "state", element("span", "missing", labels.checkingLabel));
-    show(row, await ask(row.dataset.checkUrl));
+    const answer = await ask(row.dataset.checkUrl);
+    show(row, answer);
     update();
+    return answer;
   }
+
+  const pause = (seconds) => new Promise((resolve) => setTimeout(resolve, seconds * 1000));
 
   function update() {
     const done = rows.filter((row) => row.dataset.checked).length;
@@ -139,7 +144,19 @@
     update();
     const queue = [...rows];
     const worker = async () => {
-      while (queue.length) await check(queue.shift());
+      while (queue.length) {
+        const row = queue.shift();
+        const answer = await check(row);
+        // Busy (the team's budget, the vendor, the person's limit): the row says when, this
+        // worker waits that long, and the row is checked once more at the end of the queue.
+        if (!answer.ok && answer.retry_after && !row.hasAttribute("data-retried")) {
+          row.setAttribute("data-retried", "");
+          delete row.dataset.checked; // not done yet: the count and the final sort wait for it
+          update();
+          await pause(answer.retry_after);
+          queue.push(row);
+        }
+      }
     };
     await Promise.all(Array.from({ length: Math.min(PARALLEL, queue.length) }, worker));
   }

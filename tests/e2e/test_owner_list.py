@@ -193,3 +193,35 @@ def test_a_long_list_asks_before_spending_the_budget(
     )
     screenshots(page, f"owner-list-{name}-5-checked-after-asking")
     context.close()
+
+
+def test_a_row_told_to_wait_is_checked_again_after_the_wait(browser, live_app, screenshots):
+    context = browser.new_context(viewport=DESKTOP, locale="zh-CN", base_url=live_app.url)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    _sign_in(page, live_app)
+    asleep = device_by_key("asleep")
+    busy_once = []
+
+    def busy_once_then_answer(route):
+        if busy_once:
+            route.continue_()
+            return
+        busy_once.append(route)
+        # What the check answers when the team's budget is in use (devices/failures.py).
+        route.fulfill(
+            status=200,
+            content_type="application/json",
+            body='{"ok": false, "message": "同时进行的查询过多", "hint": "请在 2 秒后重试。",'
+            ' "retry_after": 2}',
+        )
+
+    page.route(f"**/devices/{asleep.dev_id}/check/**", busy_once_then_answer)
+    page.goto(f"/users/{DOORBELLS}/devices/")
+    state = _row(page, "asleep").locator("[data-cell=state]")
+    expect(state).to_contain_text("请在 2 秒后重试。")
+    expect(page.locator("[data-progress]")).to_have_text("已检查 7 / 8 台设备")
+    screenshots(page, "owner-list-desktop-zh-6-row-waiting")
+    expect(state).to_contain_text("休眠中（低功耗）")
+    expect(page.locator("[data-progress]")).to_have_text("全部 8 台设备已检查：有问题的排在前面。")
+    context.close()
