@@ -42,6 +42,8 @@ class AuditContext:
     # SignInMethod of the session: company sign-in or local password; "" for an API token or
     # outside a request (commands).
     signed_in_via: str = ""
+    # The lookup this one follows up (an owner's list filling in its rows), by id; None: a search.
+    follows_id: int | None = None
 
     @classmethod
     def of_request(
@@ -51,6 +53,7 @@ class AuditContext:
         reason: str = "",
         channel: str = Lookup.Channel.WEB,
         token_name: str = "",
+        follows_id: int | None = None,
     ) -> AuditContext:
         """The request's person, address and id (set by devices.middleware)."""
         return cls(
@@ -61,6 +64,7 @@ class AuditContext:
             channel=channel,
             token_name=token_name,
             signed_in_via="" if channel == Lookup.Channel.API else signed_in_via(request),
+            follows_id=follows_id,
         )
 
 
@@ -136,6 +140,7 @@ def new_lookup(
         signed_in_via=audit.signed_in_via,
         channel=audit.channel,
         token_name=audit.token_name,
+        follows_id=audit.follows_id,
         **fields,
     )
 

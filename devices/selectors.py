@@ -4,7 +4,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from devices.models import Lookup
@@ -46,11 +47,24 @@ def lookups_of_user(
     per_page: int = LOOKUPS_PER_PAGE,
     scanned: int = LOOKUPS_SCANNED,
 ) -> LookupPage:
-    """The person's own lookups, newest first: `per_page` after folding repeats, older than the
+    """The person's own lookups (not their follow-ups: each row counts its own in
+    `follow_up_count`), newest first: `per_page` after folding repeats, older than the
     lookup `before`, and when searching, those whose ticket / reason holds `search` or whose
     value or owner's id holds `identifier` (the same words normalised as identifiers are), in
     any case. Reads in chunks from the (user, created_at) index; usually one query."""
-    rows = Lookup.objects.filter(user=user).order_by("-created_at", "-id")
+    # A follow-up (an owner's list checking its rows) is counted on the lookup it follows.
+    follow_ups = (
+        Lookup.objects.filter(follows=OuterRef("pk"))
+        .order_by()
+        .values("follows")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    rows = (
+        Lookup.objects.filter(user=user, follows__isnull=True)
+        .annotate(follow_up_count=Coalesce(Subquery(follow_ups), 0))
+        .order_by("-created_at", "-id")
+    )
     if search or identifier:
         matches = Q(reason__icontains=search) if search else Q(pk__in=[])
         if identifier:
@@ -97,3 +111,19 @@ def recent_colleague_lookups(*, user, kind: str, value: str, minutes: int = 30) 
             seen.add(row.username)
             latest.append(row)
     return latest
+
+
+def owner_list_lookup(*, user, lookup_id: str, user_id: str) -> Lookup | None:
+    """The person's own lookup of `user_id`'s device list that showed the list (`lookup_id`, as
+    the page passes it to its row checks), or None: a row check follows up only such a lookup,
+    and takes its credential and ticket / reason from it."""
+    if not lookup_id.isdigit() or len(lookup_id) > 18:
+        return None
+    showed_list = Q(outcome=Lookup.Outcome.OK) | Q(source=Lookup.Source.LAST_GOOD)
+    return (
+        Lookup.objects.filter(
+            showed_list, pk=int(lookup_id), user=user, kind=Lookup.Kind.USER, value=user_id
+        )
+        .only("pk", "value", "credential_name", "reason")
+        .first()
+    )

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -33,12 +33,14 @@ from devices.presenters.lookups import (
     lookup_rows,
     user_verdicts,
 )
+from devices.presenters.owner_list import owner_list, refused_check, row_check
 from devices.presenters.search import search_note
 from devices.presenters.user import UserPage, user_page
 
 LOOKUP_PERMISSION = "devices.lookup_devices"
 RATE_GROUP = "lookups"
 RATE_LIMITED = "Per-person lookup limit reached ({rate})."
+NOT_A_LIST_CHECK = "Not a row check of a device list this person opened."
 
 
 def _user_rate(group: str, request: HttpRequest) -> str:
@@ -167,11 +169,79 @@ def user_devices(request: HttpRequest, user_id: str) -> HttpResponse:
     )
     now = timezone.now()
     page = None
+    checks = None
     if result.data is not None:
         page = user_page(
             devices=result.data, lookup=result.lookup, fetched_at=result.fetched_at, now=now
         )
-    return _lookup_page(request, "devices/user_devices.html", form, result, now, page=page)
+        checks = owner_list(page, lookup=result.lookup, entries=result.data.devices)
+    return _lookup_page(
+        request, "devices/user_devices.html", form, result, now, page=page, owner_list=checks
+    )
+
+
+@lookup_required
+@per_person_limit
+@require_safe
+def owner_list_check(request: HttpRequest, user_id: str, dev_id: str) -> JsonResponse:
+    """One row of an owner's list, checked after the page loaded: the device's state from its
+    devInfo, through the same budget, cache and coalescing as its page, as JSON for the page's
+    script. Audited as a follow-up of the list's lookup, with its credential and reason."""
+    listed = selectors.owner_list_lookup(
+        user=request.user, lookup_id=request.GET.get("list", ""), user_id=forms.normalise(user_id)
+    )
+    query = {"access_id": user_id, "credential": "", "reason": ""}
+    if listed is not None:
+        query = {
+            "access_id": listed.value,
+            "credential": listed.credential_name,
+            "reason": listed.reason,
+        }
+    form = forms.LookupForm(query, kind=Lookup.Kind.DEVICE_ID, value=dev_id)
+    audit = AuditContext.of_request(
+        request, reason=query["reason"], follows_id=listed.pk if listed else None
+    )
+    if request.limited:
+        asked = form.audit()
+        services.record_over_limit(
+            audit=audit,
+            kind=asked["kind"],
+            value=asked["value"],
+            owner_id=asked["owner_id"],
+            message=RATE_LIMITED.format(rate=settings.LOOKUP_USER_RATE),
+        )
+        seconds = _retry_after(request)
+        check = refused_check(Lookup.Outcome.RATE_LIMITED, retry_after=seconds)
+        response = JsonResponse(check.as_json(), status=429)
+        response["Retry-After"] = str(seconds)
+        return response
+    if listed is None or not form.is_valid():
+        asked = form.audit()
+        message = asked["message"] or NOT_A_LIST_CHECK
+        services.record_refused_lookup(
+            audit=audit,
+            kind=asked["kind"],
+            value=asked["value"],
+            owner_id=asked["owner_id"],
+            outcome=Lookup.Outcome.INVALID_INPUT,
+            message=message,
+        )
+        return JsonResponse(refused_check(Lookup.Outcome.INVALID_INPUT).as_json(), status=400)
+    result = services.lookup_device(
+        audit=audit,
+        kind=Lookup.Kind.DEVICE_ID,
+        value=form.cleaned_data["value"],
+        owner_id=listed.value,
+        credential_name=listed.credential_name or None,
+        summarise=device_verdicts,
+    )
+    check = row_check(
+        report=result.data, error=result.error, retry_after=result.retry_after, now=timezone.now()
+    )
+    response = JsonResponse(check.as_json())
+    if check.retry_after:
+        response["Retry-After"] = str(check.retry_after)
+    return response
 
 
 @require_safe
@@ -264,6 +334,7 @@ def _lookup_page(
     now: datetime,
     *,
     page: DevicePage | UserPage | None = None,
+    **extra,
 ) -> HttpResponse:
     """A looked-up identifier's page: its data (`page`), or the panel that explains its failure
     with the failure's status, or both: the panel above the last good answer, marked as old."""
@@ -282,6 +353,7 @@ def _lookup_page(
         "colleagues": colleague_notes(colleagues, now),
         "page": page,
         "failure": failure,
+        **extra,
     }
     response = render(request, template, context, status=failure.status if failure else 200)
     if failure and failure.retry_after:

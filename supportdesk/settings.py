@@ -292,6 +292,9 @@ VENDOR_CREDENTIAL_CODES = vendor_codes("VENDOR_CREDENTIAL_CODES", "10001,10003,1
 VENDOR_ALLOW_INSECURE_URLS = env.bool("VENDOR_ALLOW_INSECURE_URLS", default=DEBUG)
 LOOKUP_CACHE_SECONDS = env.int("LOOKUP_CACHE_SECONDS", default=30)
 LOOKUP_USER_RATE = env.str("LOOKUP_USER_RATE", default="60/m")
+# An owner's list checks each device's state (one devInfo each) by itself up to this many
+# devices; a longer list asks first, naming the vendor calls it will spend.
+OWNER_LIST_CHECK_UP_TO = env.int("OWNER_LIST_CHECK_UP_TO", default=20)
 # Failed sign-ins allowed before the login page makes people wait (django-ratelimit syntax).
 LOGIN_FAILURES_PER_USERNAME = env.str("LOGIN_FAILURES_PER_USERNAME", default="5/5m")
 LOGIN_FAILURES_PER_ADDRESS = env.str("LOGIN_FAILURES_PER_ADDRESS", default="30/5m")

@@ -10,6 +10,7 @@ from datetime import datetime
 from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from devices import gwell
 from devices.links import reopen_url
@@ -47,6 +48,7 @@ class LookupRow:
     verdict_tone: str = NEUTRAL
     repeats: int = 1  # consecutive repeats of this lookup, folded into this row
     first: Moment | None = None  # the oldest of them, when there are several
+    follow_ups: str = ""  # "then checked 7 of its devices": an owner's list filling its rows
 
 
 def lookup_rows(lookups: Iterable[Lookup], now: datetime) -> list[LookupRow]:
@@ -74,9 +76,22 @@ def lookup_rows(lookups: Iterable[Lookup], now: datetime) -> list[LookupRow]:
                 verdict_tone=tone,
                 repeats=len(run),
                 first=moment(oldest.created_at, now) if len(run) > 1 else None,
+                follow_ups=follow_up_note(lookup),
             )
         )
     return rows
+
+
+def follow_up_note(lookup: Lookup) -> str:
+    """What followed a lookup of a user's list: its rows' checks, one devInfo each."""
+    count = getattr(lookup, "follow_up_count", 0)
+    if not count or lookup.kind != Lookup.Kind.USER:
+        return ""
+    return ngettext(
+        "then checked the state of %(count)d device",
+        "then checked the state of %(count)d devices",
+        count,
+    ) % {"count": count}
 
 
 def row_verdict(lookup: Lookup) -> tuple[str, str]:

@@ -1055,6 +1055,22 @@ DEVICES: tuple[SandboxDevice, ...] = (
         storage=_continuous("VSS20241015000444", ends_in=100 * DAY, renew=False),
         sim=NoPlan.NULL,
     ),
+    # Battery cameras: one gone offline, its battery flat at its last report, so the owner's list
+    # mixes online, asleep and offline devices (the list at a glance finds it among seven).
+    SandboxDevice(
+        key="offline-battery-flat",
+        description="Battery camera offline for 5 hours; its last report said 4% on battery",
+        sn="876DB6FL2291",
+        dev_id=5198231616455,
+        owner_id=DOORBELLS,
+        network="wifi",
+        device_type=BATTERY_CAM,
+        firmware="21.4.0.12",
+        bound_ago=58 * DAY,
+        presence=_offline(since=5 * HOUR, battery="4", power_mode="1", signal=35, rssi=-78),
+        storage=NoPlan.NULL,
+        sim=NoPlan.NULL,
+    ),
 )
 
 _BY_KEY = {device.key: device for device in DEVICES}
