@@ -18,7 +18,7 @@ import time
 import urllib.error
 import urllib.request
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import polib
@@ -49,6 +49,12 @@ class LiveApp:
     username: str
     password: str
     env: dict
+
+    def with_new_person(self, username: str) -> "LiveApp":
+        """The app signed into by a new support person of its own, for a test that reads the
+        person's history (My lookups) and must not see what other tests of the session did."""
+        _manage(self.env, "shell", "-c", CREATE_USER.format(username=username, password=PASSWORD))
+        return replace(self, username=username)
 
 
 @dataclass(frozen=True)

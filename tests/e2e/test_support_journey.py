@@ -54,6 +54,8 @@ def _log_in(page, live_app) -> None:
 
 
 def test_a_support_person_finds_out_what_is_wrong_with_a_camera(browser, live_app, screenshots):
+    # Their own person: My lookups below counts exactly this journey's lookups.
+    live_app = live_app.with_new_person("journey")
     context = _context(browser, live_app, DESKTOP)
     page = context.new_page()
     problems = _watch_console(page)
