@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "devices.apps.DevicesConfig",
     "devices.api.apps.ApiConfig",
+    "devices.history.apps.HistoryConfig",
 ]
 
 MIDDLEWARE = [
