@@ -42,6 +42,8 @@ class AuditContext:
     # SignInMethod of the session: company sign-in or local password; "" for an API token or
     # outside a request (commands).
     signed_in_via: str = ""
+    # The lookup this one follows up (a watch's poll of a page's lookup); None: a new search.
+    follows_id: int | None = None
 
     @classmethod
     def of_request(
@@ -136,6 +138,7 @@ def new_lookup(
         signed_in_via=audit.signed_in_via,
         channel=audit.channel,
         token_name=audit.token_name,
+        follows_id=audit.follows_id,
         **fields,
     )
 

@@ -282,6 +282,7 @@ def _lookup_page(
         "colleagues": colleague_notes(colleagues, now),
         "page": page,
         "failure": failure,
+        "lookup": result.lookup,
     }
     response = render(request, template, context, status=failure.status if failure else 200)
     if failure and failure.retry_after:

@@ -66,6 +66,8 @@ class Watch(models.Model):
     last_poll_at = models.DateTimeField(_("last poll"))
     stopped_at = models.DateTimeField(_("stopped"), null=True, blank=True)
     polls = models.PositiveIntegerField(_("polls"), default=0)
+    # The facts of the last answer the watch saw, to tell what each poll changed.
+    last_facts = models.JSONField(_("last facts"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("watch")
