@@ -9,7 +9,7 @@ from datetime import datetime
 from django.utils.translation import gettext as _
 
 from devices import gwell
-from devices.history.facts import Facts, read
+from devices.history.facts import Facts, read, same_since
 from devices.history.models import Snapshot
 from devices.presenters.formatting import (
     BAD,
@@ -81,7 +81,8 @@ def since_last_lookup(snapshots: list[Snapshot], now: datetime) -> ChangeSummary
 def compare(before: Facts, after: Facts) -> list[Change]:
     """Every difference a person would care about, in the page's order."""
     changes = []
-    if (before["online"], before["online_since"]) != (after["online"], after["online_since"]):
+    moved = not same_since(before["online_since"], after["online_since"])
+    if before["online"] != after["online"] or moved:
         again = before["online"] != after["online"] and after["online"] == gwell.ONLINE
         changes.append(
             Change(

@@ -30,6 +30,23 @@ KEYS = (
 
 Facts = dict[str, Any]
 
+# Times are shown to the minute: an online-since that moved by less than this is the same one
+# (the sandbox dates each answer from "now", so its times move by a second now and then).
+SINCE_TOLERANCE = 60
+
+
+def same_since(before: int | None, after: int | None) -> bool:
+    if before is None or after is None:
+        return before == after
+    return abs(before - after) < SINCE_TOLERANCE
+
+
+def same(before: Facts, after: Facts) -> bool:
+    """Whether two answers say the same to a person (one snapshot row, no change to report)."""
+    return same_since(before["online_since"], after["online_since"]) and all(
+        before[key] == after[key] for key in KEYS if key != "online_since"
+    )
+
 
 def facts_of(report: gwell.DeviceReport) -> Facts:
     device, storage, sim = report.device, report.storage, report.sim

@@ -12,7 +12,7 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from devices import gwell
-from devices.history.facts import facts_of, read
+from devices.history.facts import facts_of, read, same
 from devices.history.models import Snapshot, Watch
 from devices.models import Credential
 
@@ -43,7 +43,7 @@ def snapshot_record(
             .order_by("-last_seen_at", "-id")
             .first()
         )
-        if latest is not None and read(latest.facts) == facts:
+        if latest is not None and same(read(latest.facts), facts):
             if at <= latest.last_seen_at:  # a slower answer of the same state: nothing new
                 return latest
             Snapshot.objects.filter(pk=latest.pk).update(

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
@@ -92,7 +93,7 @@ def watch_start(*, user, lookup_id: int, device_id: str) -> Watch:
     now = timezone.now()
     with transaction.atomic():
         # One person's starts queue here, so two at once cannot both take the last place.
-        type(user).objects.select_for_update().filter(pk=user.pk).first()
+        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
         watching = active_watches(user=user, now=now)
         watching.filter(device_id=device_id).update(stopped_at=now)
         others = watching.exclude(device_id=device_id).values("device_id").distinct().count()

@@ -175,3 +175,7 @@ def test_the_device_page_shows_what_changed_since_the_last_lookup(
         assert "自上次查询" in text
         assert "状态：" in text or "状态:" in text
         assert "离线，自" in text
+
+
+def test_an_online_since_moved_by_seconds_is_no_change():
+    assert compare(facts(), facts(online_since=facts()["online_since"] + 59)) == []

@@ -172,3 +172,20 @@ def test_snapshots_are_pruned_with_the_audit_log(credential, settings):
     assert "Removed 1 device snapshots last seen more than 30 days ago." in output
     assert set(Snapshot.objects.values_list("pk", flat=True)) == {long_lived.pk, recent.pk}
     assert not Snapshot.objects.filter(pk=old.pk).exists()
+
+
+def test_an_online_since_that_moved_by_seconds_is_the_same_answer(credential):
+    now = timezone.now()
+    snapshot_record(credential=credential, report=report(), at=now)
+    snapshot_record(
+        credential=credential,
+        report=report(online_update_time=1_700_000_030),
+        at=now + timedelta(seconds=1),
+    )
+    snapshot_record(
+        credential=credential,
+        report=report(online_update_time=1_700_000_600),
+        at=now + timedelta(seconds=2),
+    )
+
+    assert list(Snapshot.objects.order_by("pk").values_list("times_seen", flat=True)) == [2, 1]
