@@ -74,6 +74,14 @@ class History:
     start: datetime
     end: datetime
 
+    @property
+    def has_storage(self) -> bool:
+        return any(row.storage_end for row in self.rows)
+
+    @property
+    def has_sim(self) -> bool:
+        return any(row.sim_end for row in self.rows)
+
 
 def history_chart(snapshots: list[Snapshot], now: datetime, *, days: int = DAYS) -> History:
     start = now - timedelta(days=days)
@@ -154,6 +162,11 @@ def _svg(snapshots: list[Snapshot], bands: list[Band], start: datetime, end: dat
         y = _battery_y(level)
         parts.append(
             "<line " + _attrs(x1=0, x2=WIDTH, y1=y, y2=y, stroke="#d8dce3", stroke_width=0.5) + "/>"
+        )
+        parts.append(
+            "<text "
+            + _attrs(x=WIDTH - 2, y=y - 2, font_size=9, text_anchor="end", fill="#586272")
+            + f">{level}%</text>"
         )
     for snapshot in snapshots:
         battery = read(snapshot.facts)["battery"]

@@ -62,7 +62,8 @@ def poll(request: HttpRequest, watch_id: int) -> JsonResponse:
     result = watch_poll(watch=watch, audit=AuditContext.of_request(request))
     checked = absolute_time(timezone.now())
     if result.status == "ok" and result.changes:
-        message = _("Changed at %(time)s.") % {"time": checked}
+        message = _("Changed at %(time)s. Refresh the page to see every fact as it is now.")
+        message %= {"time": checked}
     elif result.status == "ok":
         message = _("Checked at %(time)s: no change.") % {"time": checked}
     elif result.status == "busy":

@@ -1,6 +1,9 @@
 // "Watch this device" (devices/history): polls the device while the page is open, shows each
 // change as it happens (a highlighted line and the page title, never a sound), and stops when
 // the agent stops it, when the page closes, or when the server says the watch is over.
+// On a phone the strip scrolls sideways: show its newest end first.
+for (const box of document.querySelectorAll(".chart-scroll")) box.scrollLeft = box.scrollWidth;
+
 (() => {
   const button = document.querySelector(".watch-button[data-watch-url]");
   if (!button) return;
@@ -42,7 +45,8 @@
 
   const announce = (changes, title) => {
     const time = new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
-    for (const change of changes) {
+    // Newest first, each poll's changes in the page's order.
+    for (const change of [...changes].reverse()) {
       const item = document.createElement("li");
       item.className = `fresh change-${change.tone}`;
       item.textContent = `${time} ${change.label}: ${change.before} → ${change.after}`;
