@@ -124,7 +124,7 @@ def compare(before: Facts, after: Facts) -> list[Change]:
     ):
         old = (before[f"{prefix}_status"], before[f"{prefix}_end"])
         new = (after[f"{prefix}_status"], after[f"{prefix}_end"])
-        if old != new:
+        if old[0] != new[0] or not same_since(old[1], new[1]):
             changes.append(Change(prefix, label, words(*old), words(*new)))
     if before["iccid"] != after["iccid"]:
         label = _("SIM swapped") if before["iccid"] and after["iccid"] else _("SIM card")

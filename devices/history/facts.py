@@ -30,9 +30,10 @@ KEYS = (
 
 Facts = dict[str, Any]
 
-# Times are shown to the minute: an online-since that moved by less than this is the same one
-# (the sandbox dates each answer from "now", so its times move by a second now and then).
+# Times are shown to the minute: a time that moved by less than this is the same one (the
+# sandbox dates each answer from "now", so its times move by a second now and then).
 SINCE_TOLERANCE = 60
+TIME_KEYS = ("online_since", "storage_end", "sim_end")
 
 
 def same_since(before: int | None, after: int | None) -> bool:
@@ -43,8 +44,9 @@ def same_since(before: int | None, after: int | None) -> bool:
 
 def same(before: Facts, after: Facts) -> bool:
     """Whether two answers say the same to a person (one snapshot row, no change to report)."""
-    return same_since(before["online_since"], after["online_since"]) and all(
-        before[key] == after[key] for key in KEYS if key != "online_since"
+    return all(
+        same_since(before[key], after[key]) if key in TIME_KEYS else before[key] == after[key]
+        for key in KEYS
     )
 
 

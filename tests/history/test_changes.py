@@ -179,3 +179,9 @@ def test_the_device_page_shows_what_changed_since_the_last_lookup(
 
 def test_an_online_since_moved_by_seconds_is_no_change():
     assert compare(facts(), facts(online_since=facts()["online_since"] + 59)) == []
+
+
+def test_a_plan_end_moved_by_seconds_is_no_change():
+    assert (
+        compare(facts(), facts(storage_end=facts()["storage_end"] + 1, sim_end=1_768_000_030)) == []
+    )

@@ -189,3 +189,15 @@ def test_an_online_since_that_moved_by_seconds_is_the_same_answer(credential):
     )
 
     assert list(Snapshot.objects.order_by("pk").values_list("times_seen", flat=True)) == [2, 1]
+
+
+def test_an_api_lookup_records_one_too(client, staff, credential):
+    from devices.api.tokens import token_create
+
+    token = token_create(name="helpdesk", user=staff)[1]
+    sn = data.device_by_key("charging").sn
+
+    answer = client.get(f"/api/v1/devices/sn/{sn}/", headers={"Authorization": f"Bearer {token}"})
+
+    assert answer.status_code == 200
+    assert Snapshot.objects.get().device_id == str(data.device_by_key("charging").dev_id)
