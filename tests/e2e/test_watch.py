@@ -3,6 +3,7 @@ the page announces it (a highlighted line and the page title); and the history c
 English and Chinese, on a desktop and a phone (screenshots in var/screenshots/)."""
 
 import re
+import time
 
 import pytest
 from playwright.sync_api import expect
@@ -56,6 +57,17 @@ def watch_app(tmp_path_factory, sandbox_server, sandbox_app):
     with _running_app(folder, _free_port(), sandbox_server, sandbox_app, quick) as app:
         _manage(app.env, "shell", "-c", SEED.format(device_id=str(CHARTED.dev_id)))
         yield app
+
+
+COUNT_WATCHES = """
+from devices.history.models import Watch
+stopped = Watch.objects.filter(stopped_at__isnull=False).count()
+print(f"stopped {stopped} of {Watch.objects.count()}")
+"""
+
+
+def _watches(app) -> str:
+    return _manage(app.env, "shell", "-c", COUNT_WATCHES).strip().splitlines()[-1]
 
 
 def _log_in(browser, app, viewport, locale):
@@ -113,6 +125,17 @@ def test_a_watched_camera_that_comes_back_online_is_announced(
         page.get_by_role("button", name="Stop watching").click()
         expect(page.locator(".watch-status")).to_have_text("Watching stopped.")
         expect(page.get_by_role("button", name="Watch this device")).to_be_visible()
+        assert _watches(watch_app) == "stopped 1 of 1"
+
+        # Leaving the page stops its watch too.
+        page.get_by_role("button", name="Watch this device").click()
+        expect(page.get_by_role("button", name="Stop watching")).to_be_visible()
+        assert _watches(watch_app) == "stopped 1 of 2"
+        page.goto("/lookups/")
+        deadline = time.monotonic() + 10
+        while _watches(watch_app) != "stopped 2 of 2" and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _watches(watch_app) == "stopped 2 of 2"
         assert problems == []
     finally:
         context.close()
