@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -34,6 +34,11 @@ NOT_WATCHABLE = gettext_lazy(
 )
 WATCH_ENDED = gettext_lazy("Watching stopped after %(minutes)s minutes.")
 WATCH_STOPPED = gettext_lazy("Watching stopped.")
+# Audit texts of a skipped poll (English, as the audit log keeps them).
+BUDGET_IN_USE = "Watch budget (WATCH_RATE) in use: poll skipped."
+TOO_EARLY = "Poll sooner than WATCH_POLL_SECONDS after the last: skipped."
+# The soonest a poll may follow the last one, as a share of WATCH_POLL_SECONDS.
+EARLIEST_POLL = 0.5
 # A page polls every WATCH_POLL_SECONDS; one silent for this many polls, and at least
 # SILENT_SECONDS (a browser may slow the timers of a tab in the background to one a minute),
 # has closed without saying so.
@@ -122,15 +127,21 @@ def watch_poll(*, watch: Watch, audit: AuditContext) -> PollResult:
         return PollResult(
             "over", message=str(WATCH_ENDED % {"minutes": minutes} if over else WATCH_STOPPED)
         )
-    Watch.objects.filter(pk=watch.pk).update(last_poll_at=now, polls=F("polls") + 1)
     followed = watch.lookup
     audit = replace(
         audit, channel=Lookup.Channel.WATCH, follows_id=followed.pk, reason=followed.reason
     )
+    # A page polls every WATCH_POLL_SECONDS; a client asking faster would only eat the budget
+    # every watch shares, so its extra polls are skipped.
+    early = now - timedelta(seconds=settings.WATCH_POLL_SECONDS * EARLIEST_POLL)
+    if not Watch.objects.filter(Q(polls=0) | Q(last_poll_at__lte=early), pk=watch.pk).update(
+        last_poll_at=now, polls=F("polls") + 1
+    ):
+        return PollResult("busy", lookup=_skipped(audit, watch, TOO_EARLY))
     try:
         finish = acquire_watch_slot(followed.credential.app_id)
     except VendorBusy as busy:
-        return PollResult("busy", lookup=_skipped(audit, watch, busy))
+        return PollResult("busy", lookup=_skipped(audit, watch, BUDGET_IN_USE, busy))
     try:
         result = services.lookup_device(
             audit=audit,
@@ -151,8 +162,10 @@ def watch_poll(*, watch: Watch, audit: AuditContext) -> PollResult:
     return PollResult("ok", changes=changes, lookup=result.lookup)
 
 
-def _skipped(audit: AuditContext, watch: Watch, busy: VendorBusy) -> Lookup:
-    """The audit row of a poll the watches' budget refused: never sent to the vendor."""
+def _skipped(audit: AuditContext, watch: Watch, why: str, busy: VendorBusy | None = None) -> Lookup:
+    """The audit row of a poll skipped (too early, or the watches' budget in use): never sent
+    to the vendor."""
+    busy = busy or VendorBusy(settings.WATCH_POLL_SECONDS, f"watch:{watch.pk}")
     lookup = new_lookup(
         audit=audit,
         kind=Lookup.Kind.DEVICE_ID,
@@ -163,7 +176,7 @@ def _skipped(audit: AuditContext, watch: Watch, busy: VendorBusy) -> Lookup:
         credential_name=watch.lookup.credential_name,
         outcome=Lookup.Outcome.RATE_LIMITED,
         failure_code=failures.failure_of(busy).code,
-        vendor_message=auditable("Watch budget (WATCH_RATE) in use: poll skipped.", 300),
+        vendor_message=auditable(why, 300),
         duration_ms=0,
     )
     log_lookup(lookup)

@@ -35,6 +35,7 @@ def quick_polls(settings):
     """Polls here follow each other at once, not 15 s apart: a budget that allows that (the
     budget itself is tested in test_watch_budget.py)."""
     settings.WATCH_RATE = "100/s"
+    settings.WATCH_POLL_SECONDS = 0.0
 
 
 @pytest.fixture
@@ -228,3 +229,21 @@ def test_a_vendor_failure_is_a_translated_message_and_an_audit_row(staff_client,
     assert failed.json()["status"] == "failed"
     assert failed.json()["message"].startswith("Not checked at")
     assert Lookup.objects.get(channel="watch").outcome == "unavailable"
+
+
+def test_polls_faster_than_the_page_would_are_skipped(staff_client, sandbox, settings):
+    settings.WATCH_POLL_SECONDS = 15.0
+    answer = start(staff_client, open_page(staff_client))
+    assert poll(staff_client, answer).json()["status"] == "ok"
+    before = vendor_requests(sandbox)
+
+    hurried = poll(staff_client, answer).json()
+
+    assert hurried["status"] == "busy"
+    assert vendor_requests(sandbox) == before
+    rows = Lookup.objects.filter(channel="watch").order_by("pk")
+    assert [row.outcome for row in rows] == ["ok", "rate_limited"]
+    assert rows[1].vendor_message.startswith("Poll sooner than WATCH_POLL_SECONDS")
+    # Once the interval has passed, the next poll goes through.
+    Watch.objects.update(last_poll_at=timezone.now() - timedelta(seconds=8))
+    assert poll(staff_client, answer).json()["status"] == "ok"

@@ -25,6 +25,7 @@ RUN_SECONDS = 4.0
 
 def test_a_second_poll_within_the_watch_window_is_skipped(staff_client, sandbox, settings):
     settings.WATCH_RATE = "1/s"
+    settings.WATCH_POLL_SECONDS = 0.0  # polls one after the other, as many pages would
     staff_client.get(sn_url("offline-hours"))
     page = Lookup.objects.get()
     watch = Watch.objects.create(
