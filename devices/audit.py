@@ -42,7 +42,7 @@ class AuditContext:
     # SignInMethod of the session: company sign-in or local password; "" for an API token or
     # outside a request (commands).
     signed_in_via: str = ""
-    # The lookup this one follows up (a watch's poll of a page's lookup); None: a new search.
+    # The lookup this one follows up (an owner's list filling in its rows), by id; None: a search.
     follows_id: int | None = None
 
     @classmethod
@@ -53,6 +53,7 @@ class AuditContext:
         reason: str = "",
         channel: str = Lookup.Channel.WEB,
         token_name: str = "",
+        follows_id: int | None = None,
     ) -> AuditContext:
         """The request's person, address and id (set by devices.middleware)."""
         return cls(
@@ -63,6 +64,7 @@ class AuditContext:
             channel=channel,
             token_name=token_name,
             signed_in_via="" if channel == Lookup.Channel.API else signed_in_via(request),
+            follows_id=follows_id,
         )
 
 

@@ -276,13 +276,13 @@ def _lookup_page(
         user=request.user, kind=form.kind, value=form.value
     )
     context = {
+        "lookup": result.lookup,  # the page's own lookup (devices/history follows it up)
         "kind": form.kind,
         "value": form.value,
         "options": form.cleaned_data,
         "colleagues": colleague_notes(colleagues, now),
         "page": page,
         "failure": failure,
-        "lookup": result.lookup,
     }
     response = render(request, template, context, status=failure.status if failure else 200)
     if failure and failure.retry_after:

@@ -1064,7 +1064,7 @@ DEVICES: tuple[SandboxDevice, ...] = (
         "45 s after it is first asked, as when the customer power-cycles it",
         sn="876DB7PWR0C4L1",
         dev_id=5198231616250,
-        owner_id=DOORBELLS,
+        owner_id=NEWCOMER,
         network="wifi",
         device_type=BATTERY_CAM,
         firmware="21.4.0.12",
