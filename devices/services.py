@@ -40,6 +40,7 @@ from devices.credentials import (
 )
 from devices.failures import CheckReading, CredentialSign
 from devices.gwell.results import loads, parse_device_list, parse_device_report
+from devices.history import recording as history
 from devices.models import Credential, Lookup, Profile
 from devices.ratelimit import acquire_vendor_slot, get_limiter, vendor_call_limit
 
@@ -306,6 +307,7 @@ def _run_lookup(
         if source == Source.FRESH:
             _mark_credential(credential, ok=True)
             last_good.remember(store_key, payload=payload, stored_at=stored_at)
+            history.record_answer(credential, result.data)  # a devInfo report's snapshot
         if summarise is not None:
             lookup.verdict = _summary(summarise, result.data, lookup)
     except Exception as error:  # every failure becomes an outcome and a message, never a 500

@@ -347,6 +347,7 @@ def _lookup_page(
         user=request.user, kind=form.kind, value=form.value
     )
     context = {
+        "lookup": result.lookup,  # the page's own lookup (devices/history follows it up)
         "kind": form.kind,
         "value": form.value,
         "options": form.cleaned_data,

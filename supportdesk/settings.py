@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "devices.apps.DevicesConfig",
     "devices.api.apps.ApiConfig",
+    "devices.history.apps.HistoryConfig",
 ]
 
 MIDDLEWARE = [
@@ -304,6 +305,14 @@ AUDIT_REQUIRE_REASON_FOR_USER_LOOKUPS = env.bool(
     "AUDIT_REQUIRE_REASON_FOR_USER_LOOKUPS", default=False
 )
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
+
+# Watching a device page (devices/history/): a poll every WATCH_POLL_SECONDS for at most
+# WATCH_MAX_SECONDS, at most WATCH_MAX_DEVICES at once per person, and all watches together at
+# most WATCH_RATE vendor calls per app (on top of, never instead of, the VENDOR_RATE slot).
+WATCH_POLL_SECONDS = env.float("WATCH_POLL_SECONDS", default=15.0)
+WATCH_MAX_SECONDS = env.int("WATCH_MAX_SECONDS", default=600)
+WATCH_MAX_DEVICES = env.int("WATCH_MAX_DEVICES", default=3)
+WATCH_RATE = env.str("WATCH_RATE", default="1/s")
 
 # The demo (`make run`) lists sample serial numbers and user ids on the search page.
 DEMO_MODE = env.bool("DEMO_MODE", default=False)

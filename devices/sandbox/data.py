@@ -1071,6 +1071,24 @@ DEVICES: tuple[SandboxDevice, ...] = (
         storage=NoPlan.NULL,
         sim=NoPlan.NULL,
     ),
+    # --- States that change over time (devices/sandbox/timeline.py) ---------------------------
+    # Offline until some seconds after it is first asked, then online again, charging: the
+    # customer power-cycles it while the agent watches the page (devices/history).
+    SandboxDevice(
+        key="comes-back-online",
+        description="Battery camera offline for 2 hours that comes back online (charging) "
+        "45 s after it is first asked, as when the customer power-cycles it",
+        sn="876DB7PWR0C4L1",
+        dev_id=5198231616250,
+        owner_id=NEWCOMER,
+        network="wifi",
+        device_type=BATTERY_CAM,
+        firmware="21.4.0.12",
+        bound_ago=90 * DAY,
+        presence=_offline(since=2 * HOUR, battery="4", power_mode="1", rssi=-88),
+        storage=NoPlan.NULL,
+        sim=NoPlan.NULL,
+    ),
 )
 
 _BY_KEY = {device.key: device for device in DEVICES}

@@ -2,7 +2,8 @@
 
 Routes:
 - POST /openapi/custCloud/oss/devInfo, POST /openapi/custCloud/oss/devList: the vendor.
-- GET /_stats, POST /_reset, GET and POST /_faults: control of the test double (unsigned).
+- GET /_stats, POST /_reset, GET and POST /_faults, POST /_timeline: control of the test double
+  (unsigned).
 """
 
 import contextlib
@@ -16,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .faults import FaultPlan
+from .timeline import set_timeline
 from .vendor import ENDPOINTS, JSON_TYPE, Reply, SandboxVendor, json_bytes
 
 DEFAULT_PORT = 12042
@@ -92,6 +94,8 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
             reply = _json_reply(200, {"reset": True})
         elif path == "/_faults":
             reply = self._set_faults(body)
+        elif path == "/_timeline":
+            reply = _json_reply(*set_timeline(vendor.timeline, body))
         else:
             reply = _json_reply(404, {"error": f"no such path: {path}"})
         self._send(reply, started)

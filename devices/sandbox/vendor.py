@@ -27,6 +27,7 @@ from typing import Any
 from . import data
 from .faults import FaultPlan
 from .signature import HEADER_NONCE, SignatureFault, check_signature
+from .timeline import Timeline
 from .traffic import TrafficCounters
 
 DEV_INFO_PATH = "/openapi/custCloud/oss/devInfo"
@@ -137,6 +138,7 @@ class SandboxVendor:
         self._monotonic = monotonic
         self._lock = threading.Lock()
         self._jitter_random = random.Random(0)
+        self.timeline = Timeline()
         self.set_faults(faults)
         self.reset()
 
@@ -157,6 +159,7 @@ class SandboxVendor:
             }
             self._first_at: float | None = None
             self._last_at: float | None = None
+        self.timeline.reset()
 
     def set_faults(self, plan: FaultPlan | None) -> None:
         with self._lock:
@@ -264,6 +267,7 @@ class SandboxVendor:
         device = data.device_by_sn(sn) if sn else data.device_by_id(dev_id)
         if device is None:
             return CODE_DEVICE_NOT_EXIST, MSG_DEVICE_NOT_EXIST, None
+        device = self.timeline.current(device, now)
         if not _answers_to(device, access_id):
             return CODE_NO_RECORD, MSG_NO_RECORD, None
         return CODE_OK, MSG_OK, device.dev_info_data(now)

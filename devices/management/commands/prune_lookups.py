@@ -10,12 +10,14 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from devices.history.recording import snapshots_prune
 from devices.models import Lookup
 
 BATCH_SIZE = 5000
 DAYS_TOO_SMALL = "--days must be at least 1 (got {days})."
 BATCH_TOO_SMALL = "--batch-size must be at least 1 (got {size})."
 REMOVED = "Removed {count} lookups older than {days} days."
+SNAPSHOTS_REMOVED = "Removed {count} device snapshots last seen more than {days} days ago."
 
 
 class Command(BaseCommand):
@@ -49,3 +51,6 @@ class Command(BaseCommand):
             deleted, _by_model = Lookup.objects.filter(pk__in=ids).delete()
             removed += deleted
         self.stdout.write(REMOVED.format(count=removed, days=days))
+        # A device's history (devices.history) is kept as long as the audit log.
+        if snapshots := snapshots_prune(before=cutoff, batch_size=batch_size):
+            self.stdout.write(SNAPSHOTS_REMOVED.format(count=snapshots, days=days))
