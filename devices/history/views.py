@@ -60,7 +60,8 @@ def poll(request: HttpRequest, watch_id: int) -> JsonResponse:
     if watch is None:
         return _refused(_("No such watch."), 404)
     result = watch_poll(watch=watch, audit=AuditContext.of_request(request))
-    checked = absolute_time(timezone.now())
+    now = timezone.now()
+    checked = absolute_time(now)
     if result.status == "ok" and result.changes:
         message = _("Changed at %(time)s. Refresh the page to see every fact as it is now.")
         message %= {"time": checked}
@@ -80,6 +81,8 @@ def poll(request: HttpRequest, watch_id: int) -> JsonResponse:
         {
             "status": result.status,
             "message": message,
+            # The clock time of the check in the person's zone, as the page writes times.
+            "time": timezone.localtime(now).strftime("%H:%M:%S"),
             "changes": [
                 {
                     "label": change.label,

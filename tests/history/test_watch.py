@@ -2,7 +2,8 @@
 change is reported, at most 3 devices per person, over after WATCH_MAX_SECONDS, stopped by the
 agent or a closed page, and a poll that finds the watches' budget in use is skipped, audited."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -91,6 +92,11 @@ def test_a_device_that_comes_back_online_is_announced(staff_client, comeback):
         "tone": "neutral",
     }
     assert found["message"].startswith("Changed at")
+    # The clock time in the person's zone (Asia/Shanghai by default), as the page writes times.
+    shown = datetime.strptime(found["time"], "%H:%M:%S").time()
+    local_now = timezone.localtime(timezone.now(), ZoneInfo("Asia/Shanghai"))
+    apart = abs(datetime.combine(local_now.date(), shown) - local_now.replace(tzinfo=None))
+    assert min(apart, timedelta(days=1) - apart) < timedelta(minutes=1)  # across midnight too
     # The next poll sees nothing new.
     assert poll(staff_client, answer).json()["changes"] == []
 
@@ -147,6 +153,7 @@ def test_a_watch_ends_after_its_time_without_calling_the_vendor(staff_client, sa
 
     over = poll(staff_client, answer).json()
 
+    over.pop("time")
     assert over == {
         "status": "over",
         "message": "Watching stopped after 10 minutes.",

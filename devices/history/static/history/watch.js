@@ -43,8 +43,7 @@ for (const box of document.querySelectorAll(".chart-scroll")) box.scrollLeft = b
     if (message) say(message);
   };
 
-  const announce = (changes, title) => {
-    const time = new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  const announce = (changes, title, time) => {
     // Newest first, each poll's changes in the page's order.
     for (const change of [...changes].reverse()) {
       const item = document.createElement("li");
@@ -64,7 +63,7 @@ for (const box of document.querySelectorAll(".chart-scroll")) box.scrollLeft = b
       answer = { status: "error", message: button.dataset.failedLabel };
     }
     if (!watch) return;
-    if (answer.changes?.length) announce(answer.changes, answer.title);
+    if (answer.changes?.length) announce(answer.changes, answer.title, answer.time);
     if (answer.status === "over" || answer.status === "refused") {
       ended(answer.message);
       return;
