@@ -33,7 +33,7 @@ from devices.presenters.lookups import (
     lookup_rows,
     user_verdicts,
 )
-from devices.presenters.search import search_note
+from devices.presenters.search import candidate_notes, search_note
 from devices.presenters.user import UserPage, user_page
 
 LOOKUP_PERMISSION = "devices.lookup_devices"
@@ -79,9 +79,13 @@ def search(request: HttpRequest) -> HttpResponse:
                 message=RATE_LIMITED.format(rate=settings.LOOKUP_USER_RATE),
             )
             return user_rate_limited(request)
-        if form.is_valid():
+        if form.is_valid() and not form.candidates:
             messages.info(request, search_note(form.cleaned_data))
             return redirect(form.target_url())
+        if form.is_valid():  # several identifiers, or a user id without its minus: choose
+            context = {"form": form, "has_credential": bool(credentials)}
+            context["candidates"] = candidate_notes(form.candidates)
+            return render(request, "devices/search.html", context)
         _search_usage(request, count=True)
         if form.attempted_value:
             services.record_refused_lookup(
@@ -270,7 +274,11 @@ def _lookup_page(
     failure = None
     if result.error is not None:
         failure = error_panel(
-            result.error, lookup=result.lookup, now=now, retry_after=result.retry_after
+            result.error,
+            lookup=result.lookup,
+            now=now,
+            retry_after=result.retry_after,
+            credentials=services.credential_choices(),
         )
     colleagues = selectors.recent_colleague_lookups(
         user=request.user, kind=form.kind, value=form.value
