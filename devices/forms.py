@@ -91,7 +91,9 @@ def canonical(kind: str, value: str) -> str:
     """The identifier as the vendor knows it. Serial numbers are upper case on every sticker and
     in every vendor example, and the vendor matches them exactly: "876mb8d3l5560" is not found,
     "876MB8D3L5560" is."""
-    return value.upper() if kind == Lookup.Kind.SERIAL else value
+    if kind == Lookup.Kind.SERIAL and SERIAL_PATTERN.match(value):
+        return value.upper()
+    return value  # anything else as typed, so that a refusal shows what was typed
 
 
 def _int64(value: str, *, signed: bool) -> bool:

@@ -34,6 +34,7 @@ from devices.presenters.lookups import (
     user_verdicts,
 )
 from devices.presenters.search import candidate_notes, search_note
+from devices.presenters.sim_data import data_reading
 from devices.presenters.user import UserPage, user_page
 
 LOOKUP_PERMISSION = "devices.lookup_devices"
@@ -133,7 +134,7 @@ def _device_page(request: HttpRequest, form: forms.LookupForm) -> HttpResponse:
     if refused := _refusal(request, form):
         return refused
     data = form.cleaned_data
-    result = services.lookup_device(
+    lookups = services.lookup_device_and_owner_list(
         audit=AuditContext.of_request(request, reason=data["reason"]),
         kind=form.kind,
         value=data["value"],
@@ -141,12 +142,24 @@ def _device_page(request: HttpRequest, form: forms.LookupForm) -> HttpResponse:
         credential_name=data["credential"] or None,
         refresh=data["refresh"],
         summarise=device_verdicts,
+        summarise_list=lambda owner: partial(user_verdicts, user_id=owner),
     )
+    result, owner_list = lookups.device, lookups.owner_list
     now = timezone.now()
     page = None
     if result.data is not None:  # fresh, cached or shared; or the last good answer, marked
+        reading = data_reading(
+            device_id=result.data.device.device_id,
+            owner_list=owner_list.data if owner_list else None,
+            failed=owner_list is not None and owner_list.data is None,
+            skipped=lookups.owner_list_skipped,
+        )
         page = device_page(
-            report=result.data, lookup=result.lookup, fetched_at=result.fetched_at, now=now
+            report=result.data,
+            lookup=result.lookup,
+            fetched_at=result.fetched_at,
+            now=now,
+            data=reading,
         )
     return _lookup_page(request, "devices/device.html", form, result, now, page=page)
 
