@@ -12,6 +12,7 @@ from django.utils.translation import ngettext, pgettext
 from devices import gwell
 from devices.links import user_devices_url
 from devices.models import Lookup
+from devices.presenters.advice import Advice, advice, facts_of
 from devices.presenters.formatting import (
     BAD,
     LOW_BATTERY_PERCENT,
@@ -60,6 +61,7 @@ class DevicePage:
     provenance: Provenance
     raw_json: str
     escalation: str
+    advice: Advice | None = None
 
 
 def device_page(
@@ -71,8 +73,10 @@ def device_page(
     data: DataReading | None = None,
 ) -> DevicePage:
     data = data or DataReading()
+    summary = verdict(report, now, data=data)
     return DevicePage(
-        verdict=verdict(report, now, data=data),
+        verdict=summary,
+        advice=advice(facts_of(report, data, now, asked_owner=lookup.owner_id)),
         sections=[
             device_section(
                 report.device, now, credential_name=lookup.credential_name, reason=lookup.reason
@@ -90,8 +94,21 @@ def device_page(
             device_id=report.device.device_id,
             owner_id=report.device.owner_id,
             raw=report.raw,
+            verdict=summary.text,
+            identifiers=returned_identifiers(report),
         ),
     )
+
+
+def returned_identifiers(report: gwell.DeviceReport) -> list[tuple[str, str]]:
+    """The identifiers in the answer beyond the device's and its owner's: the SIM's."""
+    found = []
+    sim = report.sim
+    if sim is not None and sim.sim_id:
+        found.append((_("SIM card number"), sim.sim_id))
+    for record in (sim.iccids or ()) if sim is not None else ():
+        found.append((_("ICCID"), record.iccid))
+    return found
 
 
 # The verdict.
