@@ -296,7 +296,8 @@ class Future:
     """A fetch running in its own thread; `result()` waits for it and returns or raises as the
     fetch did. `store_key` says which answer it fetches."""
 
-    def __init__(self, store_key: str, work: Callable[[], Any]) -> None:
+    def __init__(self, credential: Credential, store_key: str, work: Callable[[], Any]) -> None:
+        self.credential = credential  # read once, for the lookup that picks the answer up
         self.store_key = store_key
         self._future = _ALONGSIDE.submit(work)
 
@@ -339,7 +340,7 @@ def _fetch_alongside(
         finally:
             connections.close_all()  # this thread's own, should anything have opened one
 
-    return Future(store_key, work)
+    return Future(credential, store_key, work)
 
 
 def record_refused_lookup(
@@ -416,7 +417,7 @@ def _run_lookup(
     result = LookupResult(lookup=lookup)
     store_key = None
     try:
-        credential = credential_get(name=credential_name)
+        credential = fetching.credential if fetching else credential_get(name=credential_name)
         lookup.credential = credential
         lookup.credential_name = credential.name
         store_key = f"{credential.pk}:{credential.app_id}:{cache_key}"
