@@ -50,7 +50,8 @@ def lookups_of_user(
     lookup `before`, and when searching, those whose ticket / reason holds `search` or whose
     value or owner's id holds `identifier` (the same words normalised as identifiers are), in
     any case. Reads in chunks from the (user, created_at) index; usually one query."""
-    rows = Lookup.objects.filter(user=user).order_by("-created_at", "-id")
+    # A follow-up (a watch's poll, the owner's list read for a device's page) is no search.
+    rows = Lookup.objects.filter(user=user, follows__isnull=True).order_by("-created_at", "-id")
     if search or identifier:
         matches = Q(reason__icontains=search) if search else Q(pk__in=[])
         if identifier:

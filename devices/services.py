@@ -281,6 +281,8 @@ def lookup_device_and_owner_list(
         cache_key=f"devList:{owner}",
         summarise=summarise_list(owner) if summarise_list else None,
         fetching=fetching if owner == owner_id else None,
+        # Read for the device's page, not searched for: My lookups lists the device alone.
+        follows=device.lookup,
     )
     return DeviceLookups(device, owner_list)
 
@@ -410,9 +412,12 @@ def _run_lookup(
     cache_key: str,
     summarise: Summarise | None = None,
     fetching: Future | None = None,
+    follows: Lookup | None = None,
 ) -> LookupResult:
     # The row exists before anything can go wrong, so a crash mid-call leaves a "pending" trace.
-    lookup = new_lookup(audit=audit, kind=kind, value=value, owner_id=owner_id, endpoint=endpoint)
+    lookup = new_lookup(
+        audit=audit, kind=kind, value=value, owner_id=owner_id, endpoint=endpoint, follows=follows
+    )
     started = time.monotonic()
     result = LookupResult(lookup=lookup)
     store_key = None

@@ -52,6 +52,13 @@ class TestDataBundle:
         ]
         row = Lookup.objects.get(endpoint="devList")
         assert (row.outcome, row.source) == ("ok", "fresh")
+        assert row.follows == Lookup.objects.get(endpoint="devInfo")
+
+    def test_my_lookups_lists_the_device_not_the_list_read_for_it(self, staff_client):
+        staff_client.get(sn_url("sim-data-used-up"))
+        content = staff_client.get("/lookups/").content.decode()
+        assert device_by_key("sim-data-used-up").sn in content
+        assert f"/users/{FARM}/devices/" not in content
 
     def test_a_wifi_camera_costs_no_extra_call(self, staff_client, sandbox):
         response = staff_client.get(sn_url("offline-hours"))
