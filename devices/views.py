@@ -154,6 +154,7 @@ def _device_page(request: HttpRequest, form: forms.LookupForm) -> HttpResponse:
             owner_list=owner_list.data if owner_list else None,
             failed=owner_list is not None and owner_list.data is None,
             skipped=lookups.owner_list_skipped,
+            stale=owner_list is not None and owner_list.stale,
         )
         page = device_page(
             report=result.data,

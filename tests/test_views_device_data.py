@@ -94,6 +94,14 @@ class TestDataBundle:
         row = Lookup.objects.get(endpoint="devList")
         assert row.outcome == "unavailable"
 
+    def test_figures_from_the_last_good_answer_are_marked(self, staff_client, sandbox):
+        staff_client.get(sn_url("sim-data-used-up"))  # both answers kept as the last good
+        inject(sandbox, "http502")
+        response = staff_client.get(sn_url("sim-data-used-up", refresh="1"))
+        text = page_text(response)
+        assert "The vendor is not answering." in text
+        assert "0 MB left · from the last answer: the vendor is not answering" in text
+
 
 class TestNewerSimFields:
     def test_a_sim_never_activated_is_named_in_the_verdict(self, staff_client):

@@ -30,10 +30,16 @@ class DataReading:
 
     bundle: DataBundle | None = None
     reason: str = NOT_ASKED
+    stale: bool = False  # the figures are the list's last good answer: the vendor is failing
 
 
 def data_reading(
-    *, device_id: str | None, owner_list: gwell.DeviceList | None, failed: bool, skipped: str
+    *,
+    device_id: str | None,
+    owner_list: gwell.DeviceList | None,
+    failed: bool,
+    skipped: str,
+    stale: bool = False,
 ) -> DataReading:
     """This device's bundle from its owner's list (`owner_list`: the list's answer, or None)."""
     if skipped:
@@ -45,7 +51,7 @@ def data_reading(
         return DataReading(reason=NOT_LISTED)
     has_plan = bool(entry.fg_expire_time)
     bundle = data_bundle(entry.total_flow, entry.use_flow, entry.surplus_flow, has_plan=has_plan)
-    return DataReading(bundle=bundle, reason="" if bundle else NO_FIGURES)
+    return DataReading(bundle=bundle, reason="" if bundle else NO_FIGURES, stale=stale)
 
 
 def mb(value: int) -> str:
@@ -74,6 +80,8 @@ def data_fact(reading: DataReading) -> Fact:
         )
     if bundle is not None:
         left = _("%(left)s left") % {"left": mb(bundle.left)}
+        if reading.stale:
+            left += " · " + _("from the last answer: the vendor is not answering")
         if bundle.used_up:
             return Fact(label, used_of_total(bundle), badge=Badge(_("Used up"), BAD), note=left)
         return Fact(label, used_of_total(bundle), note=left, note_tone=OK)

@@ -95,6 +95,13 @@ class TestFacts:
             "0 MB left",
         )
 
+    def test_figures_from_the_last_good_answer_say_so(self):
+        reading = DataReading(bundle=DataBundle(5120, 100, 5020), stale=True)
+        assert data_fact(reading).note == (
+            "5,020 MB left · from the last answer: the vendor is not answering"
+        )
+        assert data_fact(DataReading(bundle=DataBundle(5120, 100, 5020))).note == "5,020 MB left"
+
     def test_an_unlimited_plan_is_labelled_as_inferred(self):
         fact = data_fact(DataReading(bundle=DataBundle(unlimited=True)))
         assert fact.value == "Unlimited plan"
