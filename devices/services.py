@@ -415,9 +415,9 @@ def _run_lookup(
     follows: Lookup | None = None,
 ) -> LookupResult:
     # The row exists before anything can go wrong, so a crash mid-call leaves a "pending" trace.
-    lookup = new_lookup(
-        audit=audit, kind=kind, value=value, owner_id=owner_id, endpoint=endpoint, follows=follows
-    )
+    lookup = new_lookup(audit=audit, kind=kind, value=value, owner_id=owner_id, endpoint=endpoint)
+    if follows is not None:  # kept when the row is completed
+        lookup.follows = follows
     started = time.monotonic()
     result = LookupResult(lookup=lookup)
     store_key = None
