@@ -308,12 +308,14 @@ class Stack:
         """Everything the sandbox and the web servers printed so far."""
         return "\n".join(path.read_text() for path in sorted(self.workdir.glob("proc-*.log")))
 
-    def count_lookups(self) -> dict[str, int]:
+    def count_lookups(self, *, endpoint: str = "") -> dict[str, int]:
+        """Audit rows by outcome; only those of one endpoint ("devInfo", "devList") if named."""
+        rows = f"Lookup.objects.filter(endpoint={endpoint!r})" if endpoint else "Lookup.objects"
         out = self.manage(
             "shell",
             "-c",
             "import json; from django.db.models import Count; from devices.models import Lookup;"
-            "print(json.dumps(dict(Lookup.objects.values_list('outcome')"
+            f"print(json.dumps(dict({rows}.values_list('outcome')"
             ".annotate(n=Count('id')).order_by())))",
         )
         return json.loads(out.strip().splitlines()[-1])

@@ -85,6 +85,9 @@ class Failure:
     code: str = ""
     # The words of the audit log (admin) when the title speaks to the person who looked up.
     summary: Promise | None = None
+    # The answer may depend on where we asked: the panel offers the other enabled credentials
+    # (regions) as one-click retries.
+    try_elsewhere: bool = False
 
 
 TRY_AGAIN = _("Try again in a moment. If it keeps happening, tell an admin.")
@@ -124,6 +127,7 @@ FAILURES: dict[type[BaseException] | tuple[type[BaseException], str], Failure] =
         ),
         code="not_found",
         shareable=True,
+        try_elsewhere=True,
         credential=CredentialSign.WORKS,
         check=CheckReading.ACCEPTED,
     ),

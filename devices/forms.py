@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 
 from django import forms
 from django.conf import settings
@@ -16,6 +17,7 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from devices.identifiers import normalise, split_identifiers
 from devices.links import lookup_url
 from devices.models import Lookup
 from devices.presenters.search import region_label
@@ -26,8 +28,6 @@ INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 SERIAL_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{3,39}$")
 DIGITS = re.compile(r"^[0-9]+$")
 SIGNED_DIGITS = re.compile(r"^-?[0-9]+$")
-# Dashes and minus signs an input method may produce instead of "-" (NFKC keeps them).
-DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63"), "-")
 
 REQUIRED = _("Type the serial number, device id or user id the customer gave.")
 INVALID_SERIAL = _(
@@ -41,6 +41,19 @@ INVALID_OWNER = _("The owner's user id must be a whole number, e.g. -92233719812
 REASON_REQUIRED = _("Give the ticket number or the reason: it is required to look up a user.")
 REASON_TOO_LONG = _("Keep the ticket / reason under 200 characters.")
 UNKNOWN_CREDENTIAL = _("Choose one of the listed regions.")
+# One identifier is at most 100 characters; a paste of several may be longer.
+MAX_PASTE = 2000
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One identifier the search box was read as, when it holds several or a likely slip."""
+
+    kind: str
+    value: str
+    url: str  # "" when the value cannot be looked up (then `error` says why)
+    error: str = ""
+
 
 KIND_CHOICES = [
     (DETECT, _("Detect")),
@@ -48,24 +61,6 @@ KIND_CHOICES = [
     (Lookup.Kind.DEVICE_ID, _("Device id")),
     (Lookup.Kind.USER, _("User id")),
 ]
-
-
-def normalise(text: str) -> str:
-    """Full-width to ASCII (NFKC), digits of any script to 0-9, dashes to "-", and no spaces or
-    invisible characters. What comes out is what the vendor is sent and the audit log keeps."""
-    text = unicodedata.normalize("NFKC", text or "").translate(DASHES)
-    text = "".join(
-        _ascii_digit(ch) for ch in text if not ch.isspace() and unicodedata.category(ch) != "Cf"
-    )
-    # Dropping a space can bring a letter and a combining mark together: compose them too.
-    return unicodedata.normalize("NFKC", text)
-
-
-def _ascii_digit(char: str) -> str:
-    """٣ or ९ (Arabic-Indic, Devanagari… digits) as 3 or 9; anything else unchanged."""
-    if char.isdecimal() and not char.isascii():
-        return str(unicodedata.decimal(char))
-    return char
 
 
 def normalise_reason(text: str) -> str:
@@ -92,6 +87,15 @@ def detect_kind(value: str) -> str:
     return Lookup.Kind.SERIAL
 
 
+def canonical(kind: str, value: str) -> str:
+    """The identifier as the vendor knows it. Serial numbers are upper case on every sticker and
+    in every vendor example, and the vendor matches them exactly: "876mb8d3l5560" is not found,
+    "876MB8D3L5560" is."""
+    if kind == Lookup.Kind.SERIAL and SERIAL_PATTERN.match(value):
+        return value.upper()
+    return value  # anything else as typed, so that a refusal shows what was typed
+
+
 def _int64(value: str, *, signed: bool) -> bool:
     if not (SIGNED_DIGITS if signed else DIGITS).match(value) or len(value.lstrip("-")) > 19:
         return False
@@ -115,7 +119,7 @@ class SearchForm(forms.Form):
 
     q = forms.CharField(
         label=_("Serial number, device id or user id"),
-        max_length=100,
+        max_length=MAX_PASTE,
         error_messages={"required": REQUIRED},
         widget=forms.TextInput(
             attrs={
@@ -164,10 +168,11 @@ class SearchForm(forms.Form):
             )
 
     def clean_q(self) -> str:
-        value = normalise(self.cleaned_data["q"])
-        if not value:
+        """The first identifier pasted (labels such as "SN:" dropped); `clean` lists the rest."""
+        self.pasted = split_identifiers(self.cleaned_data["q"])
+        if not self.pasted:
             raise forms.ValidationError(REQUIRED)
-        return value
+        return self.pasted[0]
 
     def clean_owner(self) -> str:
         owner = normalise(self.cleaned_data["owner"])
@@ -187,6 +192,10 @@ class SearchForm(forms.Form):
         kind = detect_kind(value) if chosen == DETECT else chosen
         cleaned["detected"] = chosen == DETECT
         cleaned["resolved_kind"] = kind
+        cleaned["q"] = value = canonical(kind, value)
+        cleaned["candidates"] = self._candidates(chosen)
+        if cleaned["candidates"]:
+            return cleaned  # nothing is looked up yet: the person picks from the list
         error = identifier_error(kind, value)
         if error:
             self.add_error("q", error)
@@ -198,6 +207,40 @@ class SearchForm(forms.Form):
         ):
             self.add_error("reason", REASON_REQUIRED)
         return cleaned
+
+    def _candidates(self, chosen: str) -> list[Candidate]:
+        """Several identifiers pasted at once, or a user id that lost its minus: the links to
+        choose from. [] for one identifier read as it stands."""
+        values = self.pasted
+        if len(values) == 1:
+            kind = detect_kind(values[0]) if chosen == DETECT else chosen
+            if kind != Lookup.Kind.USER or not DIGITS.match(values[0]):
+                return []
+            if identifier_error(kind, f"-{values[0]}"):
+                return []  # not a user id with or without a minus: the box says why
+            values = [f"-{values[0]}", values[0]]  # "did you mean -…?" first
+        found = []
+        for value in values:
+            kind = detect_kind(value) if chosen == DETECT else chosen
+            value = canonical(kind, value)
+            error = identifier_error(kind, value)
+            url = "" if error else self._url(kind, value)
+            found.append(Candidate(kind, value, url, str(error or "")))
+        return found
+
+    def _url(self, kind: str, value: str) -> str:
+        data = self.cleaned_data
+        return lookup_url(
+            kind,
+            value,
+            owner=data.get("owner", ""),
+            credential=data.get("credential", "") if self.choose_credential else "",
+            reason=data.get("reason", ""),
+        )
+
+    @property
+    def candidates(self) -> list[Candidate]:
+        return self.cleaned_data.get("candidates", []) if hasattr(self, "cleaned_data") else []
 
     @property
     def attempted_kind(self) -> str:
@@ -214,14 +257,7 @@ class SearchForm(forms.Form):
         return normalise(self.data.get("q", ""))[:200]
 
     def target_url(self) -> str:
-        data = self.cleaned_data
-        return lookup_url(
-            data["resolved_kind"],
-            data["q"],
-            owner=data.get("owner", ""),
-            credential=data.get("credential", "") if self.choose_credential else "",
-            reason=data.get("reason", ""),
-        )
+        return self._url(self.cleaned_data["resolved_kind"], self.cleaned_data["q"])
 
     def error_summary(self) -> str:
         """The messages, in English, for the audit row (read by admins in any language)."""
@@ -247,7 +283,7 @@ class LookupForm(forms.Form):
     def __init__(self, data, *, kind: str, value: str):
         super().__init__(data)
         self.kind = kind
-        self.value = normalise(value)
+        self.value = canonical(kind, normalise(value))
 
     def clean_access_id(self) -> str:
         access_id = normalise(self.cleaned_data["access_id"])

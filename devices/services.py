@@ -10,13 +10,14 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import InterfaceError, OperationalError, connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -206,6 +207,145 @@ def list_user_devices(
     )
 
 
+@dataclass
+class DeviceLookups:
+    """A device, and its owner's device list: the only answer that holds a SIM's data figures
+    (devList's `fourCard`). `owner_list` is None when it was not asked for (`owner_list_note`
+    says why when that matters)."""
+
+    device: LookupResult
+    owner_list: LookupResult | None = None
+    owner_list_skipped: str = ""  # OWNER_LIST_NEEDS_REASON, or "" (asked, or not needed)
+
+
+# Why a device page did not ask for the owner's list.
+OWNER_LIST_NEEDS_REASON = "needs_reason"
+
+
+def lookup_device_and_owner_list(
+    *,
+    audit: AuditContext,
+    kind: str,
+    value: str,
+    owner_id: str = "",
+    credential_name: str | None = None,
+    refresh: bool = False,
+    summarise: Summarise | None = None,
+    summarise_list: Callable[[str], Summarise] | None = None,
+) -> DeviceLookups:
+    """A device (`lookup_device`) and, when it has an owner, the owner's device list
+    (`list_user_devices`), for the data left on its SIM.
+
+    With the owner known from the link, both are asked at once: the list is fetched in a thread
+    while devInfo is asked here. Otherwise the list is asked after devInfo, and only for a bound
+    device with a SIM plan (a WiFi camera has no data to show). The list goes through the same
+    cache, coalescing, limiter and audit as the user's page, so it costs one vendor call per
+    owner per cache period. Where the audit policy wants a reason for a user lookup and none was
+    given, the list is not asked for (`owner_list_skipped`)."""
+    needs_reason = settings.AUDIT_REQUIRE_REASON_FOR_USER_LOOKUPS and not audit.reason
+    fetching = None
+    if owner_id and not needs_reason:
+        fetching = _fetch_alongside(
+            credential_name=credential_name,
+            cache_key=f"devList:{owner_id}",
+            call=lambda client: client.device_list(user_id=owner_id),
+            refresh=refresh,
+        )
+    try:
+        device = lookup_device(
+            audit=audit,
+            kind=kind,
+            value=value,
+            owner_id=owner_id,
+            credential_name=credential_name,
+            refresh=refresh,
+            summarise=summarise,
+        )
+    except BaseException:
+        if fetching is not None:
+            fetching.cancel()
+        raise
+    owner = owner_id or _owner_with_sim(device.data)
+    if not owner:
+        return DeviceLookups(device)
+    if needs_reason:
+        return DeviceLookups(device, owner_list_skipped=OWNER_LIST_NEEDS_REASON)
+    owner_list = _run_lookup(
+        audit=audit,
+        kind=Lookup.Kind.USER,
+        value=owner,
+        credential_name=credential_name,
+        refresh=refresh,
+        endpoint=Lookup.Endpoint.DEV_LIST,
+        call=lambda client: client.device_list(user_id=owner),
+        parse=parse_device_list,
+        cache_key=f"devList:{owner}",
+        summarise=summarise_list(owner) if summarise_list else None,
+        fetching=fetching if owner == owner_id else None,
+        # Read for the device's page, not searched for: My lookups lists the device alone.
+        follows=device.lookup,
+    )
+    return DeviceLookups(device, owner_list)
+
+
+def _owner_with_sim(report: gwell.DeviceReport | None) -> str:
+    """The owner of a bound device with a SIM plan, from devInfo; "" otherwise."""
+    if report is None or report.sim is None or not report.device.is_bound:
+        return ""
+    return report.device.owner_id or ""
+
+
+class Future:
+    """A fetch running in its own thread; `result()` waits for it and returns or raises as the
+    fetch did. `store_key` says which answer it fetches."""
+
+    def __init__(self, credential: Credential, store_key: str, work: Callable[[], Any]) -> None:
+        self.credential = credential  # read once, for the lookup that picks the answer up
+        self.store_key = store_key
+        self._future = _ALONGSIDE.submit(work)
+
+    def result(self) -> Any:
+        return self._future.result()
+
+    def cancel(self) -> None:
+        self._future.cancel()
+
+
+# Threads for the fetches that run alongside a page's main lookup. Each waits on the vendor (I/O),
+# so a few are plenty; a full pool only delays the extra fetch, never the page's own.
+_ALONGSIDE = ThreadPoolExecutor(max_workers=8, thread_name_prefix="lookup-alongside")
+
+
+def _fetch_alongside(
+    *,
+    credential_name: str | None,
+    cache_key: str,
+    call: Callable[[gwell.VendorClient], Any],
+    refresh: bool,
+) -> Future | None:
+    """Start fetching another answer (cache, coalescing, limiter, vendor) in a thread, for a
+    `_run_lookup` of the same key to pick up. The credential is read here, in the request's
+    thread; the thread itself never touches the database. None when there is no credential to
+    use: the lookup then fails on its own, with its audit row."""
+    try:
+        credential = credential_get(name=credential_name)
+    except Exception:
+        return None
+    store_key = f"{credential.pk}:{credential.app_id}:{cache_key}"
+
+    def produce() -> str:
+        data = call(vendor_client(credential))
+        return json.dumps(data.raw, ensure_ascii=False, default=str)
+
+    def work() -> Any:
+        try:
+            return _fetch(store_key, produce, refresh=refresh)
+        finally:
+            connections.close_all()  # this thread's own, should anything have opened one
+
+    return Future(credential, store_key, work)
+
+
 def record_refused_lookup(
     *,
     audit: AuditContext,
@@ -272,14 +412,18 @@ def _run_lookup(
     parse: Callable[[dict], Any],
     cache_key: str,
     summarise: Summarise | None = None,
+    fetching: Future | None = None,
+    follows: Lookup | None = None,
 ) -> LookupResult:
     # The row exists before anything can go wrong, so a crash mid-call leaves a "pending" trace.
     lookup = new_lookup(audit=audit, kind=kind, value=value, owner_id=owner_id, endpoint=endpoint)
+    if follows is not None:  # kept when the row is completed
+        lookup.follows = follows
     started = time.monotonic()
     result = LookupResult(lookup=lookup)
     store_key = None
     try:
-        credential = credential_get(name=credential_name)
+        credential = fetching.credential if fetching else credential_get(name=credential_name)
         lookup.credential = credential
         lookup.credential_name = credential.name
         store_key = f"{credential.pk}:{credential.app_id}:{cache_key}"
@@ -289,15 +433,11 @@ def _run_lookup(
             # The vendor sends no fractions; a stray one (a Decimal here) is cached as text.
             return json.dumps(data.raw, ensure_ascii=False, default=str)
 
-        payload, source, stored_at = fetch_lookup(
-            store_key,
-            produce,
-            refresh=refresh,
-            share_error=failures.describe,
-            revive_error=failures.revive,
-            # A leader may queue for its slot, then take the whole vendor call.
-            lock_ttl=settings.VENDOR_MAX_WAIT + vendor_call_limit() + 5,
-        )
+        if fetching is not None and fetching.store_key == store_key:
+            # Started alongside another lookup (`_fetch_alongside`): the same fetch, its answer.
+            payload, source, stored_at = fetching.result()
+        else:
+            payload, source, stored_at = _fetch(store_key, produce, refresh=refresh)
         # Fresh, cached or shared: every answer is read from its payload the same way.
         result.data = parse(loads(payload))
         result.fetched_at = datetime.fromtimestamp(stored_at, tz=UTC)
@@ -322,6 +462,19 @@ def _run_lookup(
             log_lookup(lookup)  # the trace, even when the row could not be completed
             vendor_status.record(lookup)
     return result
+
+
+def _fetch(store_key: str, produce: Callable[[], str], *, refresh: bool):
+    """The answer from the cache, a simultaneous identical lookup, or the vendor (limited)."""
+    return fetch_lookup(
+        store_key,
+        produce,
+        refresh=refresh,
+        share_error=failures.describe,
+        revive_error=failures.revive,
+        # A leader may queue for its slot, then take the whole vendor call.
+        lock_ttl=settings.VENDOR_MAX_WAIT + vendor_call_limit() + 5,
+    )
 
 
 def _summary(summarise: Summarise, data: Any, lookup: Lookup) -> dict | None:

@@ -34,7 +34,8 @@ from devices.presenters.lookups import (
     user_verdicts,
 )
 from devices.presenters.owner_list import owner_list, refused_check, row_check
-from devices.presenters.search import search_note
+from devices.presenters.search import candidate_notes, search_note
+from devices.presenters.sim_data import data_reading
 from devices.presenters.user import UserPage, user_page
 
 LOOKUP_PERMISSION = "devices.lookup_devices"
@@ -81,9 +82,13 @@ def search(request: HttpRequest) -> HttpResponse:
                 message=RATE_LIMITED.format(rate=settings.LOOKUP_USER_RATE),
             )
             return user_rate_limited(request)
-        if form.is_valid():
+        if form.is_valid() and not form.candidates:
             messages.info(request, search_note(form.cleaned_data))
             return redirect(form.target_url())
+        if form.is_valid():  # several identifiers, or a user id without its minus: choose
+            context = {"form": form, "has_credential": bool(credentials)}
+            context["candidates"] = candidate_notes(form.candidates)
+            return render(request, "devices/search.html", context)
         _search_usage(request, count=True)
         if form.attempted_value:
             services.record_refused_lookup(
@@ -131,20 +136,34 @@ def _device_page(request: HttpRequest, form: forms.LookupForm) -> HttpResponse:
     if refused := _refusal(request, form):
         return refused
     data = form.cleaned_data
-    result = services.lookup_device(
+    lookups = services.lookup_device_and_owner_list(
         audit=AuditContext.of_request(request, reason=data["reason"]),
         kind=form.kind,
         value=data["value"],
         owner_id=data["access_id"],
         credential_name=data["credential"] or None,
         refresh=data["refresh"],
+        # The owner's list is read for this device's data only: its audit row keeps no verdict
+        # of the whole account (that costs a few ms on every device page).
         summarise=device_verdicts,
     )
+    result, owner_list = lookups.device, lookups.owner_list
     now = timezone.now()
     page = None
     if result.data is not None:  # fresh, cached or shared; or the last good answer, marked
+        reading = data_reading(
+            device_id=result.data.device.device_id,
+            owner_list=owner_list.data if owner_list else None,
+            failed=owner_list is not None and owner_list.data is None,
+            skipped=lookups.owner_list_skipped,
+            stale=owner_list is not None and owner_list.stale,
+        )
         page = device_page(
-            report=result.data, lookup=result.lookup, fetched_at=result.fetched_at, now=now
+            report=result.data,
+            lookup=result.lookup,
+            fetched_at=result.fetched_at,
+            now=now,
+            data=reading,
         )
     return _lookup_page(request, "devices/device.html", form, result, now, page=page)
 
@@ -341,7 +360,11 @@ def _lookup_page(
     failure = None
     if result.error is not None:
         failure = error_panel(
-            result.error, lookup=result.lookup, now=now, retry_after=result.retry_after
+            result.error,
+            lookup=result.lookup,
+            now=now,
+            retry_after=result.retry_after,
+            credentials=services.credential_choices(),
         )
     colleagues = selectors.recent_colleague_lookups(
         user=request.user, kind=form.kind, value=form.value

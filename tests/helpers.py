@@ -46,9 +46,12 @@ def page_text(response) -> str:
 
 def verdict_text(response) -> str:
     """The page's one-sentence verdict (a device's, or the summary of a user's devices)."""
-    match = re.search(r'<p class="verdict-text">(.*?)</p>', response.content.decode(), re.S)
+    # The device page's verdict is its h1; the user's page summary a paragraph.
+    match = re.search(
+        r'<(h1|p)[^>]*class="verdict-text"[^>]*>(.*?)</\1>', response.content.decode(), re.S
+    )
     assert match, "no verdict on the page"
-    return match.group(1).strip()
+    return match.group(2).strip()
 
 
 def sign_in_verified(client, user) -> TOTPDevice:

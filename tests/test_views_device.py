@@ -176,7 +176,7 @@ class TestStates:
         assert response.status_code == 200
         assert "Device id" in page_text(response)
         assert f"Asked for owner {DOORBELLS}" in page_text(response)
-        row = Lookup.objects.get()
+        row = Lookup.objects.get(endpoint="devInfo")
         assert (row.kind, row.value, row.owner_id) == (
             "dev_id",
             str(device_by_key("charging").dev_id),

@@ -220,3 +220,35 @@ def test_a_failure_in_chinese_reads_in_chinese(client, staff, sandbox):
     response = client.get(sn_url("online-wifi-mains"), HTTP_ACCEPT_LANGUAGE="zh-CN")
     assert response.status_code == 503
     assert "管理员" in page_text(response)
+
+
+class TestNotFoundSaysWhereItLooked:
+    def test_it_names_what_was_searched_and_offers_the_other_credentials(
+        self, staff_client, credential
+    ):
+        Credential.objects.create(
+            name="eu",
+            region="de",
+            base_url=credential.base_url,
+            app_id="x",
+            app_token="t",
+            app_key="k",
+        )
+        Credential.objects.create(
+            name="off",
+            region="us",
+            base_url=credential.base_url,
+            app_id="y",
+            app_token="t",
+            app_key="k",
+            enabled=False,
+        )
+        response = staff_client.get("/devices/sn/876NOPE0000001/?reason=T-9")
+        assert response.status_code == 404
+        text = page_text(response)
+        assert "Searched serial number 876NOPE0000001 with credential sandbox." in text
+        content = response.content.decode()
+        assert 'href="/devices/sn/876NOPE0000001/?credential=eu&amp;reason=T-9"' in content
+        assert "Try with credential eu (de)" in text
+        assert "credential=off" not in content  # disabled: not offered
+        assert "credential=sandbox" not in content  # where it was just searched

@@ -97,7 +97,7 @@ def test_several_regions_give_a_choice_that_goes_into_the_link(staff_client, cre
 
 def test_the_search_box_can_be_prefilled_from_a_link(staff_client):
     content = staff_client.get("/?q=876%2FABC&kind=sn").content.decode()
-    assert 'value="876/ABC"' in content
+    assert ">876/ABC</textarea>" in content  # a textarea: pasted lines stay apart
     assert '<input type="radio" name="kind" value="sn" id="id_kind_1" checked>' in content
     assert '<input type="radio" name="kind" value="detect" id="id_kind_0">' in content
 
@@ -128,3 +128,51 @@ def test_the_demo_lists_sample_identifiers_as_links(staff_client, demo_mode):
 def test_outside_the_demo_no_samples_are_listed(staff_client, settings):
     settings.DEMO_MODE = False
     assert "sample customers" not in staff_client.get("/").content.decode()
+
+
+def test_a_serial_number_typed_in_lower_case_is_looked_up_in_upper_case(staff_client):
+    sn = device_by_key("offline-hours").sn
+    response = staff_client.post("/", {"q": sn.lower()}, follow=True)
+    assert response.redirect_chain == [(f"/devices/sn/{sn}/", 302)]
+    assert response.status_code == 200  # found: the vendor knows it in upper case
+
+
+def test_a_serial_number_in_a_lower_case_link_is_looked_up_in_upper_case(staff_client):
+    sn = device_by_key("offline-hours").sn
+    response = staff_client.get(f"/devices/sn/{sn.lower()}/")
+    assert response.status_code == 200
+    assert Lookup.objects.get().value == sn
+
+
+def test_a_label_pasted_with_the_serial_number_is_dropped(staff_client):
+    sn = device_by_key("offline-hours").sn
+    for pasted in (f"SN: {sn}", f"S/N {sn}", f"序列号：{sn}"):
+        response = staff_client.post("/", {"q": pasted})
+        assert response["Location"] == f"/devices/sn/{sn}/", pasted
+
+
+def test_several_identifiers_pasted_at_once_are_listed_as_links_without_a_lookup(
+    staff_client, sandbox
+):
+    sn, sn2 = device_by_key("offline-hours").sn, device_by_key("asleep").sn
+    response = staff_client.post("/", {"q": f"{sn.lower()}\n{sn2}\nbad/one", "reason": "T-7"})
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "You pasted 3 identifiers: open each one." in content
+    assert f'href="/devices/sn/{sn}/?reason=T-7"' in content
+    assert f'href="/devices/sn/{sn2}/?reason=T-7"' in content
+    assert "bad/one" in content and 'href="/devices/sn/bad/one' not in content
+    assert vendor_requests(sandbox) == 0
+    assert not Lookup.objects.exists()
+
+
+def test_a_positive_user_id_asks_whether_the_minus_was_lost(staff_client, sandbox):
+    positive = USER_ID.lstrip("-")
+    response = staff_client.post("/", {"q": positive, "reason": "T-8"})
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert f"Did you mean {USER_ID}?" in content
+    assert f'href="/users/{USER_ID}/devices/?reason=T-8"' in content
+    assert f'href="/users/{positive}/devices/?reason=T-8"' in content  # as typed, second
+    assert content.index(f"/users/{USER_ID}/") < content.index(f"/users/{positive}/")
+    assert vendor_requests(sandbox) == 0

@@ -21,6 +21,7 @@ from .results import (
     DeviceList,
     DeviceListEntry,
     DeviceReport,
+    IccidRecord,
     SimPlan,
     StoragePlan,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "DeviceListEntry",
     "DeviceNotFound",
     "DeviceReport",
+    "IccidRecord",
     "SignatureExpired",
     "SignatureInvalid",
     "SignatureRejected",

@@ -211,6 +211,40 @@ _STORAGE_FIELDS: dict[str, tuple[str, Converter]] = {
     "withholdTime": ("withhold_time", to_int),
 }
 
+
+def to_text(value: Any) -> str | None:
+    """A string kept as sent, "" included (where "" is a value: "not activated"); None when
+    absent or not a string."""
+    return value if isinstance(value, str) else None
+
+
+@dataclass(frozen=True)
+class IccidRecord:
+    """One entry of `flowInfo.iccids`: an ICCID the device has had."""
+
+    device_id: str | None
+    iccid: str
+
+
+def to_iccids(value: Any) -> tuple[IccidRecord, ...] | None:
+    """`flowInfo.iccids`, in the order sent; None when absent (older answers), () when empty.
+    Items that hold no ICCID are left out (they stay in the raw answer)."""
+    if isinstance(value, str):
+        try:
+            value = loads(value) if value.strip() else []
+        except ValueError:
+            return None
+    if not isinstance(value, list):
+        return None
+    records = []
+    for item in value:
+        if isinstance(item, dict) and (iccid := to_id(item.get("iccid"))):
+            records.append(IccidRecord(to_id(item.get("deviceId")), iccid))
+        elif isinstance(item, str) and item.strip():
+            records.append(IccidRecord(None, item.strip()))
+    return tuple(records)
+
+
 _SIM_FIELDS: dict[str, tuple[str, Converter]] = {
     "simId": ("sim_id", to_id),
     "orderId": ("order_id", to_id),
@@ -221,6 +255,10 @@ _SIM_FIELDS: dict[str, tuple[str, Converter]] = {
     "subStatus": ("sub_status", to_bool),
     "subTime": ("sub_time", to_int),
     "withholdTime": ("withhold_time", to_int),
+    # Added by the revision of 2026-05-20 (docs/vendor-api.md#later-additions).
+    "usedData": ("used_data", to_int),
+    "activeRegion": ("active_region", to_text),
+    "iccids": ("iccids", to_iccids),
 }
 
 _LIST_ENTRY_FIELDS: dict[str, tuple[str, Converter]] = {
@@ -315,7 +353,21 @@ class SimPlan:
     sub_status: bool | None = None
     sub_time: int | None = None
     withhold_time: int | None = None
+    # Later additions; None when the answer predates them.
+    used_data: int | None = None  # MB the SIM has ever used
+    active_region: str | None = None  # "": never activated
+    iccids: tuple[IccidRecord, ...] | None = None  # every ICCID the device has had
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def never_activated(self) -> bool:
+        """The vendor says the SIM was never activated (an empty `activeRegion`)."""
+        return self.active_region is not None and not self.active_region.strip()
+
+    @property
+    def swapped(self) -> bool:
+        """The device has had more than one ICCID: its SIM was changed."""
+        return len({record.iccid for record in self.iccids or ()}) > 1
 
     @classmethod
     def from_wire(cls, block: dict[str, Any]) -> "SimPlan":

@@ -12,6 +12,7 @@ from django.utils.translation import ngettext, pgettext
 from devices import gwell
 from devices.links import user_devices_url
 from devices.models import Lookup
+from devices.presenters.advice import Advice, advice, facts_of
 from devices.presenters.formatting import (
     BAD,
     LOW_BATTERY_PERCENT,
@@ -40,8 +41,9 @@ from devices.presenters.formatting import (
     signal_label,
     to_datetime,
 )
-from devices.presenters.plans import PlanState, plan_state
+from devices.presenters.plans import PlanState, plan_state, sim_state
 from devices.presenters.provenance import Provenance, escalation_text, provenance, raw_json
+from devices.presenters.sim_data import DataReading, data_fact, newer_sim_facts, used_of_total
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,7 @@ class DevicePage:
     provenance: Provenance
     raw_json: str
     escalation: str
+    advice: Advice | None = None
 
 
 def device_page(
@@ -67,15 +70,19 @@ def device_page(
     lookup: Lookup,
     fetched_at: datetime | None,
     now: datetime,
+    data: DataReading | None = None,
 ) -> DevicePage:
+    data = data or DataReading()
+    summary = verdict(report, now, data=data)
     return DevicePage(
-        verdict=verdict(report, now),
+        verdict=summary,
+        advice=advice(facts_of(report, data, now, asked_owner=lookup.owner_id)),
         sections=[
             device_section(
                 report.device, now, credential_name=lookup.credential_name, reason=lookup.reason
             ),
             storage_section(report.storage, now),
-            sim_section(report.sim, now),
+            sim_section(report.sim, now, data=data),
         ],
         device_id=report.device.device_id,
         owner_id=report.device.owner_id if report.device.is_bound else None,
@@ -87,14 +94,29 @@ def device_page(
             device_id=report.device.device_id,
             owner_id=report.device.owner_id,
             raw=report.raw,
+            verdict=summary.text,
+            identifiers=returned_identifiers(report),
         ),
     )
+
+
+def returned_identifiers(report: gwell.DeviceReport) -> list[tuple[str, str]]:
+    """The identifiers in the answer beyond the device's and its owner's: the SIM's."""
+    found = []
+    sim = report.sim
+    if sim is not None and sim.sim_id:
+        found.append((_("SIM card number"), sim.sim_id))
+    for record in (sim.iccids or ()) if sim is not None else ():
+        found.append((_("ICCID"), record.iccid))
+    return found
 
 
 # The verdict.
 
 
-def verdict(report: gwell.DeviceReport, now: datetime) -> Verdict:
+def verdict(
+    report: gwell.DeviceReport, now: datetime, *, data: DataReading | None = None
+) -> Verdict:
     """One sentence that answers the customer's question from all the facts together.
 
     "Offline for 3 days; its 4G data plan expired 5 days ago", "Online; running on battery at
@@ -117,13 +139,23 @@ def verdict(report: gwell.DeviceReport, now: datetime) -> Verdict:
     if details_tone != OK:
         tones.append(details_tone)
     plan_clauses = []
+    bundle = data.bundle if data is not None else None
+    if report.sim is not None and report.sim.never_activated:
+        plan_clauses.append(_("SIM never activated"))
+        tones.append(BAD)
     for plan, sim in ((report.sim, True), (report.storage, False)):
         if plan is None:
             continue
         state = plan_state(plan, now)
+        expired = state.badge.tone == BAD or state.end_tone == BAD
         if state.problem:
             plan_clauses.append(plan_clause(state, plan.end_time, now, sim=sim))
-            tones.append(BAD if state.badge.tone == BAD or state.end_tone == BAD else WARN)
+            tones.append(BAD if expired else WARN)
+        if sim and bundle is not None and bundle.used_up and not expired:
+            plan_clauses.append(
+                _("4G data used up: %(figures)s") % {"figures": used_of_total(bundle)}
+            )
+            tones.append(BAD)
     separator = pgettext("verdict clause separator", "; ")
     sentence = separator.join(clauses)
     if details:
@@ -320,7 +352,9 @@ def storage_section(plan: gwell.StoragePlan | None, now: datetime) -> Section:
     return Section(title, facts, badge=state.badge)
 
 
-def sim_section(plan: gwell.SimPlan | None, now: datetime) -> Section:
+def sim_section(
+    plan: gwell.SimPlan | None, now: datetime, *, data: DataReading | None = None
+) -> Section:
     title = _("4G SIM")
     if plan is None:
         return Section(
@@ -328,9 +362,11 @@ def sim_section(plan: gwell.SimPlan | None, now: datetime) -> Section:
             badge=Badge(_("No SIM plan"), NEUTRAL),
             empty=_("No SIM plan: a WiFi camera, or a SIM the vendor has no plan for."),
         )
-    state = plan_state(plan, now)
+    data = data or DataReading()
+    state = sim_state(plan, now, bundle=data.bundle)
     facts = [
         Fact(_("Status"), "", badge=state.badge),
+        data_fact(data),
         _fact(_("Card number"), plan.sim_id, code=True),
         _fact(_("Carrier"), plan.card_provider),
         _time_fact(_("Started"), plan.start_time, now, zero=_("not set")),
@@ -339,5 +375,6 @@ def sim_section(plan: gwell.SimPlan | None, now: datetime) -> Section:
         _time_fact(_("Subscribed since"), plan.sub_time, now, zero=_("never subscribed")),
         _time_fact(_("Last charge"), plan.withhold_time, now, zero=_("no charge yet")),
         _fact(_("Order id"), plan.order_id, code=True),
+        *newer_sim_facts(plan),
     ]
     return Section(title, facts, badge=state.badge)

@@ -7,14 +7,17 @@ fills them in with the lookup's details.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.urls import NoReverseMatch
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from devices import failures, gwell
-from devices.models import Lookup
+from devices.links import lookup_url
+from devices.models import Credential, Lookup
 from devices.presenters.formatting import BAD, Badge, Fact, kind_label, outcome_badge
 from devices.presenters.provenance import escalation_text
 
@@ -29,6 +32,16 @@ class ErrorPanel:
     retry_after: int | None = None
     facts: list[Fact] = field(default_factory=list)
     escalation: str = ""
+    # "Searched serial number 876MB8D3L5560 with credential cn."
+    searched: str = ""
+    # The same lookup through each other enabled credential (a region may know the device).
+    retries: list[Retry] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Retry:
+    label: str
+    url: str
 
 
 def _retry_seconds(value: float | None) -> int | None:
@@ -41,6 +54,7 @@ def error_panel(
     lookup: Lookup,
     now: datetime,
     retry_after: float | None = None,
+    credentials: Iterable[Credential] = (),
 ) -> ErrorPanel:
     """What went wrong, in words, with the next step and the HTTP status: the failure's row of
     `devices.failures.FAILURES`, filled in with this lookup's details."""
@@ -66,7 +80,44 @@ def error_panel(
         retry_after=(seconds or 1) if failure.retry else None,
         facts=facts,
         escalation=escalation_text(lookup=lookup, now=now, error=error),
+        searched=searched_words(lookup),
+        retries=_retries(lookup, credentials) if failure.try_elsewhere else [],
     )
+
+
+def searched_words(lookup: Lookup) -> str:
+    """Exactly what was asked, and where: so a typo or the wrong region is seen at once."""
+    params = {
+        "kind": kind_label(lookup.kind),
+        "value": lookup.value,
+        "credential": lookup.credential_name or "-",
+        "owner": lookup.owner_id,
+    }
+    if lookup.owner_id and lookup.kind != Lookup.Kind.USER:
+        return (
+            _("Searched %(kind)s %(value)s for owner %(owner)s with credential %(credential)s.")
+            % params
+        )
+    return _("Searched %(kind)s %(value)s with credential %(credential)s.") % params
+
+
+def _retries(lookup: Lookup, credentials: Iterable[Credential]) -> list[Retry]:
+    retries = []
+    for credential in credentials:
+        if credential.name == lookup.credential_name:
+            continue
+        try:
+            url = lookup_url(
+                lookup.kind,
+                lookup.value,
+                owner=lookup.owner_id,
+                credential=credential.name,
+                reason=lookup.reason,
+            )
+        except NoReverseMatch:
+            continue
+        retries.append(Retry(_("Try with credential %(name)s") % {"name": credential}, url))
+    return retries
 
 
 def _retry_words(seconds: int | None) -> str:

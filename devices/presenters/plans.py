@@ -71,6 +71,16 @@ def plan_end_note(end_time: int | None, now: datetime) -> tuple[str, str, bool]:
     return _("Expires %(when)s") % {"when": relative_time(end, now)}, OK, False
 
 
+def sim_state(plan: gwell.SimPlan, now: datetime, *, bundle: DataBundle | None) -> PlanState:
+    """`plan_state`, and what else keeps a SIM from working: a SIM never activated, or a data
+    `bundle` used up, is a problem with a red badge whatever the plan's status."""
+    state = plan_state(plan, now)
+    badge = sim_badge(state.badge, bundle, never_activated=plan.never_activated)
+    if badge is state.badge:
+        return state
+    return PlanState(badge, state.end_note, state.end_tone, True)
+
+
 def plan_state(plan: gwell.StoragePlan | gwell.SimPlan, now: datetime) -> PlanState:
     """The plan's `srvStatus` and end together; a status we do not know shows its number."""
     codes = SERVICE_CODES[type(plan)]
@@ -85,3 +95,54 @@ def plan_state(plan: gwell.StoragePlan | gwell.SimPlan, now: datetime) -> PlanSt
     if plan.srv_status is None:
         return PlanState(Badge(_("Status not reported"), NEUTRAL), note, tone, problem)
     return PlanState(Badge(raw_value(plan.srv_status), NEUTRAL), note, tone, problem)
+
+
+@dataclass(frozen=True)
+class DataBundle:
+    """A 4G plan's data, from the owner's device list (devList's `fourCard`: devInfo has none).
+
+    `unlimited` is inferred: the vendor's app model reads a total of 0 as an unlimited plan, and
+    the list's doc says the figures hold only for bundle plans (docs/vendor-api.md).
+    """
+
+    total: int = 0
+    used: int = 0
+    left: int = 0
+    unlimited: bool = False
+
+    @property
+    def used_up(self) -> bool:
+        return not self.unlimited and self.total > 0 and self.left <= 0
+
+
+def data_bundle(
+    total: int | None, used: int | None, left: int | None, *, has_plan: bool = True
+) -> DataBundle | None:
+    """The bundle from the list's figures (MB); None when they say nothing (no plan, no figures).
+
+    A total of 0 on a plan that exists is an unlimited plan (inferred)."""
+    if total is None or total < 0:
+        return None
+    if total == 0:
+        return DataBundle(unlimited=True) if has_plan else None
+    if used is None and left is None:
+        return None
+    used = total - left if used is None else used
+    used = max(0, min(used, total))
+    left = total - used if left is None else max(0, min(left, total - used))
+    return DataBundle(total=total, used=used, left=left)
+
+
+def data_used_up_badge() -> Badge:
+    return Badge(_("Data used up"), BAD)
+
+
+def sim_badge(badge: Badge, bundle: DataBundle | None, *, never_activated: bool = False) -> Badge:
+    """A SIM's badge is never green while its data is used up, on the device page and in the
+    list alike (a running plan with no data left uploads nothing), nor while the SIM was never
+    activated (the device page only: the list does not say)."""
+    if never_activated:
+        return Badge(_("Never activated"), BAD)
+    if bundle is not None and bundle.used_up:
+        return data_used_up_badge()
+    return badge

@@ -90,19 +90,30 @@ def escalation_text(
     owner_id: str | None = None,
     raw: dict[str, Any] | None = None,
     error: Exception | None = None,
+    verdict: str = "",
+    identifiers: list[tuple[str, str]] = (),
 ) -> str:
-    """One block to paste into a ticket to the vendor: who, what, when, codes, requestId, JSON."""
+    """One block to paste into a ticket to the vendor: who, what, when, the verdict, the ticket,
+    every identifier asked and returned, codes, requestId, JSON."""
     when = lookup.created_at or now
     lines = [
         _("SupportDesk lookup at %(time)s") % {"time": absolute_time(when)},
         _("Looked up: %(kind)s %(value)s")
         % {"kind": kind_label(lookup.kind), "value": lookup.value},
     ]
+    if verdict:
+        lines.append(_("Verdict: %(value)s") % {"value": verdict})
+    if lookup.reason:
+        lines.append(_("Ticket / reason: %(value)s") % {"value": lookup.reason})
+    if lookup.owner_id and owner_id and lookup.owner_id != owner_id:
+        lines.append(_("Asked for owner: %(value)s") % {"value": lookup.owner_id})
     if device_id:
         lines.append(_("Device id: %(value)s") % {"value": device_id})
     owner = owner_id or lookup.owner_id
     if owner:
         lines.append(_("Owner's user id: %(value)s") % {"value": owner})
+    for label, value in identifiers:
+        lines.append(f"{label}: {value}")
     if lookup.credential_name:
         lines.append(_("Credential: %(value)s") % {"value": lookup.credential_name})
     lines.append(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.utils.translation import gettext as _
@@ -25,7 +25,7 @@ from devices.presenters.formatting import (
     relation_badge,
     renewal_label,
 )
-from devices.presenters.plans import plan_end_note
+from devices.presenters.plans import data_bundle, plan_end_note, sim_badge
 from devices.presenters.provenance import Provenance, escalation_text, provenance, raw_json
 
 # A data bundle used this far (0..1) is a problem: the camera is about to stop uploading.
@@ -110,6 +110,9 @@ def device_rows(
         cloud = expiry_cell(entry.vss_expire_time, entry.vss_renew, now)
         sim = expiry_cell(entry.fg_expire_time, entry.fg_renew, now)
         use = data_use(entry)
+        bundle = data_bundle(entry.total_flow, entry.use_flow, entry.surplus_flow)
+        if bundle is not None and bundle.used_up:  # never green while its data is used up
+            sim = replace(sim, badge=sim_badge(sim.badge, bundle), problem=True)
         rows.append(
             DeviceRow(
                 dev_id=entry.dev_id,

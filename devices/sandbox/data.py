@@ -79,6 +79,11 @@ class SimPlan:
     permanent: bool = False
     total_flow_mb: int = 0  # data-bundle plans only
     used_flow_mb: int = 0
+    # flowInfo fields added by the vendor's revision of 2026-05-20; absent when None, as in
+    # older answers. active_region "": never activated; iccids: every ICCID, oldest first.
+    lifetime_used_mb: int | None = None
+    active_region: str | None = None
+    iccids: tuple[str, ...] | None = None
 
     def status(self) -> int:
         return 1 if self.permanent or (self.ends_in is not None and self.ends_in > 0) else 0
@@ -115,7 +120,7 @@ class SandboxDevice:
         blocks = {
             "deviceInfo": self._device_info(base),
             "storageInfo": _storage_info(self.storage, base),
-            "flowInfo": _flow_info(self.sim, base),
+            "flowInfo": _flow_info(self.sim, base, self.dev_id),
         }
         if self.blocks_as_strings:
             return {
@@ -203,7 +208,7 @@ def _storage_info(plan: StoragePlan | NoPlan, base: int) -> dict[str, Any] | Non
     }
 
 
-def _flow_info(plan: SimPlan | NoPlan, base: int) -> dict[str, Any] | None:
+def _flow_info(plan: SimPlan | NoPlan, base: int, dev_id: int = 0) -> dict[str, Any] | None:
     if plan is NoPlan.NULL:
         return None
     if plan is NoPlan.EMPTY:
@@ -230,7 +235,20 @@ def _flow_info(plan: SimPlan | NoPlan, base: int) -> dict[str, Any] | None:
         "subStatus": plan.subscribed,
         "subTime": _at(base, plan.subscribed_ago),
         "withholdTime": _at(base, plan.withheld_ago),
+        **_later_flow_fields(plan, dev_id),
     }
+
+
+def _later_flow_fields(plan: SimPlan, dev_id: int) -> dict[str, Any]:
+    """usedData, activeRegion and iccids, for a plan that has them (docs/vendor-api.md)."""
+    fields: dict[str, Any] = {}
+    if plan.lifetime_used_mb is not None:
+        fields["usedData"] = plan.lifetime_used_mb
+    if plan.active_region is not None:
+        fields["activeRegion"] = plan.active_region
+    if plan.iccids is not None:
+        fields["iccids"] = [{"deviceId": str(dev_id), "iccid": iccid} for iccid in plan.iccids]
+    return fields
 
 
 def _sim_end(plan: SimPlan, base: int) -> int:
@@ -281,6 +299,7 @@ DORMANT = -9223372030000000001
 NEWCOMER = -9223371948765432101
 QUIRKS = -9223371977777777777
 NO_DEVICES = -9223372028282828282
+NEW_SIMS = -9223371933333333333  # issue 10's 4G cases (below, with their devices)
 
 USERS: tuple[SandboxUser, ...] = (
     SandboxUser(str(FAMILY), "Chen family", "WiFi cameras at home; shares one with a relative"),
@@ -295,6 +314,9 @@ USERS: tuple[SandboxUser, ...] = (
     SandboxUser(str(NEWCOMER), "Newcomer", "Never bought a plan: null, {} and all-zero blocks"),
     SandboxUser(str(QUIRKS), "Odd answers", "JSON-string blocks and the vendor's example quirks"),
     SandboxUser(str(NO_DEVICES), "No devices", "A valid account with no device: an empty list"),
+    SandboxUser(
+        str(NEW_SIMS), "New 4G SIMs", "A SIM never activated and a swapped SIM (newer fields)"
+    ),
 )
 
 # --- Devices ------------------------------------------------------------------------------------
@@ -1025,6 +1047,63 @@ DEVICES: tuple[SandboxDevice, ...] = (
         presence=_online(battery="100", power_mode="2", rssi=-47, since=9 * MINUTE),
         storage=NoPlan.NULL,
         sim=NoPlan.NULL,
+    ),
+    # Issue 10: the SIM fields of the vendor's revision of 2026-05-20 (usedData, activeRegion,
+    # iccids). A new 4G camera whose SIM was never activated (empty region, no ICCID yet) never
+    # connects; a camera whose SIM card was changed lists two ICCIDs. Its owner: NEW_SIMS.
+    SandboxDevice(
+        key="sim-never-activated",
+        description="New 4G camera whose SIM was never activated: never came online",
+        sn="8764GN0ACT7731",
+        dev_id=6021907431733,
+        owner_id=NEW_SIMS,
+        network="4g",
+        device_type=CAM_4G,
+        firmware="31.2.6.1",
+        bound_ago=2 * DAY,
+        presence=_offline(since=2 * DAY, signal=0, rssi=-113),
+        storage=NoPlan.NULL,
+        sim=SimPlan(
+            sim_id="89860324100000007731",
+            order_id="FL20261128000131",
+            provider="中国电信",
+            started_ago=2 * DAY,
+            ends_in=363 * DAY,
+            subscribed=False,
+            total_flow_mb=10240,
+            used_flow_mb=0,
+            lifetime_used_mb=0,
+            active_region="",
+            iccids=(),
+        ),
+    ),
+    SandboxDevice(
+        key="sim-swapped",
+        description="4G camera online whose SIM card was changed (two ICCIDs), 1 GB of 20 used",
+        sn="8764GSWP2B0855",
+        dev_id=6021907431855,
+        owner_id=NEW_SIMS,
+        network="4g",
+        device_type=CAM_4G,
+        firmware="31.2.6.1",
+        bound_ago=200 * DAY,
+        presence=_online(signal=72, rssi=-83, since=3 * DAY),
+        storage=NoPlan.NULL,
+        sim=SimPlan(
+            sim_id="89860121800000000855",
+            order_id="FL20261020000855",
+            provider="中国联通",
+            started_ago=40 * DAY,
+            ends_in=325 * DAY,
+            subscribed=True,
+            subscribed_ago=200 * DAY,
+            withheld_ago=40 * DAY,
+            total_flow_mb=20480,
+            used_flow_mb=1024,
+            lifetime_used_mb=38912,
+            active_region="广东",
+            iccids=("89860318700000012345", "89860121800000000855"),
+        ),
     ),
     # Not bound to anyone: ownerId 0, in no user's list.
     SandboxDevice(

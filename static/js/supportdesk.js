@@ -32,6 +32,15 @@ document.addEventListener("keydown", (event) => {
   box.select();
 });
 
+// The search box is a textarea (pasted lines stay apart), but Enter still searches, as in a
+// one-line box; Shift+Enter adds a line.
+document.addEventListener("keydown", (event) => {
+  const box = event.target.closest?.("textarea[data-submit-on-enter]");
+  if (!box || event.key !== "Enter" || event.shiftKey || event.isComposing) return;
+  event.preventDefault();
+  box.form?.requestSubmit();
+});
+
 // A search or a Refresh says it is working and cannot be sent twice: the vendor may take
 // seconds, and a second click would only queue a second call behind the first.
 const BUSY = "aria-busy";

@@ -76,7 +76,10 @@ def test_a_support_person_finds_out_what_is_wrong_with_a_camera(browser, live_ap
 
     page.get_by_role("button", name="Copy for escalation").click()
     # The copy is asynchronous: wait for the status (Playwright retries up to its timeout).
-    expect(page.locator(".copy-status")).to_have_text("Copied: paste it into the ticket")
+    # The escalation's own status (the replies to the customer have theirs).
+    expect(page.locator(".provenance .copy-status")).to_have_text(
+        "Copied: paste it into the ticket"
+    )
     copied = page.evaluate("navigator.clipboard.readText()")
     assert f"Looked up: serial number {expired.sn}" in copied
     assert "Vendor requestId: " in copied
