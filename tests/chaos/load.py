@@ -136,8 +136,9 @@ def recovery_seconds(agents: Agents, restored_at: float, healthy: set[str]) -> f
 
 
 def audit_summary(stack: Stack) -> dict:
-    """What the audit log holds: rows by outcome, rows left pending, and the distinct vendor
-    requestIds of completed rows (each vendor answer carries a new one)."""
+    """What the audit log holds: rows by outcome, rows left pending, the distinct vendor
+    requestIds of completed rows (each vendor answer carries a new one), and the searches: one
+    row per page asked (a 4G camera's page also reads its owner's list, as a follow-up row)."""
     out = stack.manage(
         "shell",
         "-c",
@@ -147,7 +148,7 @@ def audit_summary(stack: Stack) -> dict:
         "'outcomes': dict(Lookup.objects.values_list('outcome').annotate(n=Count('id'))"
         ".order_by()),"
         "'vendor_answers': done.exclude(request_id='').values('request_id').distinct().count(),"
-        "'rows': Lookup.objects.count()}))",
+        "'rows': Lookup.objects.filter(follows__isnull=True).count()}))",
     )
     return json.loads(out.strip().splitlines()[-1])
 
