@@ -41,7 +41,7 @@ from devices.credentials import (
 from devices.failures import CheckReading, CredentialSign
 from devices.gwell.results import loads, parse_device_list, parse_device_report
 from devices.models import Credential, Lookup, Profile
-from devices.ratelimit import acquire_vendor_slot, get_limiter, vendor_call_limit
+from devices.ratelimit import Lane, acquire_vendor_slot, get_limiter, vendor_call_limit
 
 log = logging.getLogger("supportdesk.lookups")
 
@@ -132,8 +132,9 @@ def person_set_time_zone(*, user, time_zone: str) -> None:
     Profile.objects.update_or_create(user=user, defaults={"time_zone": zone})
 
 
-def vendor_client(credential: Credential) -> gwell.VendorClient:
-    """The client for one credential; InsecureVendorURL when its base URL breaks the rule."""
+def vendor_client(credential: Credential, lane: str = Lane.INTERACTIVE) -> gwell.VendorClient:
+    """The client for one credential; InsecureVendorURL when its base URL breaks the rule.
+    `lane`: whose budget its calls take (devices.ratelimit.Lane)."""
     problem = vendor_url_problem(
         credential.base_url, allow_insecure=settings.VENDOR_ALLOW_INSECURE_URLS
     )
@@ -143,7 +144,7 @@ def vendor_client(credential: Credential) -> gwell.VendorClient:
         credential.app(),
         timeout=settings.VENDOR_TIMEOUT,
         max_body_bytes=settings.VENDOR_MAX_BODY_BYTES,
-        before_send=partial(acquire_vendor_slot, credential.app_id),
+        before_send=partial(acquire_vendor_slot, credential.app_id, lane),
         not_found_codes=settings.VENDOR_NOT_FOUND_CODES,
         rate_limit_codes=settings.VENDOR_RATE_LIMIT_CODES,
         credential_codes=settings.VENDOR_CREDENTIAL_CODES,
@@ -159,6 +160,7 @@ def lookup_device(
     credential_name: str | None = None,
     refresh: bool = False,
     summarise: Summarise | None = None,
+    lane: str = Lane.INTERACTIVE,
 ) -> LookupResult:
     """Look up one device by serial number (kind "sn") or vendor device id (kind "dev_id").
 
@@ -179,6 +181,7 @@ def lookup_device(
         parse=parse_device_report,
         cache_key=f"devInfo:{kind}:{value}:{owner}",
         summarise=summarise,
+        lane=lane,
     )
 
 
@@ -189,6 +192,7 @@ def list_user_devices(
     credential_name: str | None = None,
     refresh: bool = False,
     summarise: Summarise | None = None,
+    lane: str = Lane.INTERACTIVE,
 ) -> LookupResult:
     """Every device on a vendor-cloud user's account, owned or shared with them."""
     return _run_lookup(
@@ -202,6 +206,7 @@ def list_user_devices(
         parse=parse_device_list,
         cache_key=f"devList:{user_id}",
         summarise=summarise,
+        lane=lane,
     )
 
 
@@ -271,6 +276,7 @@ def _run_lookup(
     parse: Callable[[dict], Any],
     cache_key: str,
     summarise: Summarise | None = None,
+    lane: str = Lane.INTERACTIVE,
 ) -> LookupResult:
     # The row exists before anything can go wrong, so a crash mid-call leaves a "pending" trace.
     lookup = new_lookup(audit=audit, kind=kind, value=value, owner_id=owner_id, endpoint=endpoint)
@@ -284,7 +290,7 @@ def _run_lookup(
         store_key = f"{credential.pk}:{credential.app_id}:{cache_key}"
 
         def produce() -> str:
-            data = call(vendor_client(credential))
+            data = call(vendor_client(credential, lane))
             # The vendor sends no fractions; a stray one (a Decimal here) is cached as text.
             return json.dumps(data.raw, ensure_ascii=False, default=str)
 
@@ -295,7 +301,7 @@ def _run_lookup(
             share_error=failures.describe,
             revive_error=failures.revive,
             # A leader may queue for its slot, then take the whole vendor call.
-            lock_ttl=settings.VENDOR_MAX_WAIT + vendor_call_limit() + 5,
+            lock_ttl=_max_wait(lane) + vendor_call_limit() + 5,
         )
         # Fresh, cached or shared: every answer is read from its payload the same way.
         result.data = parse(loads(payload))
@@ -320,6 +326,10 @@ def _run_lookup(
             log_lookup(lookup)  # the trace, even when the row could not be completed
             vendor_status.record(lookup)
     return result
+
+
+def _max_wait(lane: str) -> float:
+    return settings.BULK_MAX_WAIT if lane == Lane.BULK else settings.VENDOR_MAX_WAIT
 
 
 def _summary(summarise: Summarise, data: Any, lookup: Lookup) -> dict | None:

@@ -64,6 +64,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "devices.apps.DevicesConfig",
     "devices.api.apps.ApiConfig",
+    # Before django_tasks_db: its db_worker command is ours (rescues stalled bulk jobs first).
+    "devices.bulk.apps.BulkConfig",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -291,6 +294,15 @@ VENDOR_CREDENTIAL_CODES = vendor_codes("VENDOR_CREDENTIAL_CODES", "10001,10003,1
 # With DEBUG off, credential base URLs must be https and public unless this is on.
 VENDOR_ALLOW_INSECURE_URLS = env.bool("VENDOR_ALLOW_INSECURE_URLS", default=DEBUG)
 LOOKUP_CACHE_SECONDS = env.int("LOOKUP_CACHE_SECONDS", default=30)
+
+# Bulk lookups (devices/bulk/): jobs run by `manage.py db_worker` (django-tasks-db, the database
+# as the queue). The bulk lane leaves BULK_RESERVE slots of each window to interactive lookups
+# and queues up to BULK_MAX_WAIT seconds for a slot (README, "Bulk lookups").
+BULK_MAX_ITEMS = env.int("BULK_MAX_ITEMS", default=5000)
+BULK_SHARE = env.float("BULK_SHARE", default=0.3)
+BULK_RESERVE = env.int("BULK_RESERVE", default=2)
+BULK_MAX_WAIT = env.float("BULK_MAX_WAIT", default=30.0)
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 LOOKUP_USER_RATE = env.str("LOOKUP_USER_RATE", default="60/m")
 # Failed sign-ins allowed before the login page makes people wait (django-ratelimit syntax).
 LOGIN_FAILURES_PER_USERNAME = env.str("LOGIN_FAILURES_PER_USERNAME", default="5/5m")

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("devices.urls")),
     path("api/v1/", include("devices.api.urls")),
     path("embed/", include("devices.embed.urls")),
+    path("bulk/", include("devices.bulk.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("accounts/login/", ThrottledLoginView.as_view(), name="login"),
     # Also ends the provider's session after a company sign-in (RP-initiated logout).

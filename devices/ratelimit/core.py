@@ -142,8 +142,11 @@ class SlidingLogLimiter:
         self.meter = meter
         self.line = WaitingLine()
 
-    def reserve(self, key: str, *, timeout: float, hold: float) -> Slot:
+    def reserve(self, key: str, *, timeout: float, hold: float, keep_free: int = 0) -> Slot:
         """Take a slot for a call that may last up to `hold` seconds, waiting up to `timeout`.
+
+        `keep_free`: admit only while that many slots of the window stay free after this one
+        (the bulk lane leaves them to interactive lookups arriving meanwhile).
 
         Raises VendorBusy at once when the wait is known to exceed what is left of the timeout,
         and LimiterUnavailable when the store fails. A call that never calls `finish()` (its
@@ -151,10 +154,14 @@ class SlidingLogLimiter:
         """
         started = time.monotonic()
         token = secrets.token_hex(8)
-        with self.line.turn(key, timeout=timeout, retry_after=self.window):
+        # Each lane queues apart: a bulk caller waiting for a spare slot holds up no page.
+        line = f"{key}:keep{keep_free}" if keep_free else key
+        with self.line.turn(line, timeout=timeout, retry_after=self.window):
             while True:
                 waited = time.monotonic() - started
-                attempt = self._attempt(key, budget=timeout - waited, hold=hold, token=token)
+                attempt = self._attempt(
+                    key, budget=timeout - waited, hold=hold, token=token, rate=self.rate - keep_free
+                )
                 if attempt.wait <= 0:
                     break
                 time.sleep(attempt.wait)
@@ -164,7 +171,10 @@ class SlidingLogLimiter:
         self.meter.admitted(key, at=attempt.at, waited=waited)
         return Slot(time.monotonic() - started, partial(self._finish, key, token))
 
-    def _attempt(self, key: str, *, budget: float, hold: float, token: str) -> Attempt:
+    def _attempt(
+        self, key: str, *, budget: float, hold: float, token: str, rate: int | None = None
+    ) -> Attempt:
+        """`rate`: the slots this caller may fill (self.rate, less any kept free)."""
         raise NotImplementedError
 
     def _finish(self, key: str, token: str) -> None:
@@ -221,16 +231,42 @@ def _on_setting_changed(*, setting: str, **kwargs: Any) -> None:
 setting_changed.connect(_on_setting_changed, dispatch_uid="devices.ratelimit.reset")
 
 
-def acquire_vendor_slot(key: str) -> Callable[[], None]:
+class Lane:
+    """Who is asking: a person waiting on a page (the API, the sidebar), or a bulk job."""
+
+    INTERACTIVE = "interactive"
+    BULK = "bulk"
+
+
+def acquire_vendor_slot(key: str, lane: str = Lane.INTERACTIVE) -> Callable[[], None]:
     """Right before every HTTP send to the vendor, with the credential's appId as `key`.
 
     Budget: VENDOR_RATE (10/s) per appId, shared by every process and host; a call counts from
     its admission until period + VENDOR_WINDOW_MARGIN after it is over. A caller queues at most
     VENDOR_MAX_WAIT (2 s) for a slot; past that it gets VendorBusy at once, and the page answers
     503 with Retry-After. Returns the function to call when the vendor call is over.
+
+    The bulk lane takes a slot only while BULK_RESERVE slots of the window stay free, so a page
+    arriving meanwhile finds one at once; it may queue BULK_MAX_WAIT.
     """
-    slot = get_limiter().reserve(key, timeout=settings.VENDOR_MAX_WAIT, hold=vendor_call_limit())
+    if lane == Lane.BULK:
+        slot = get_limiter().reserve(
+            key,
+            timeout=settings.BULK_MAX_WAIT,
+            hold=vendor_call_limit(),
+            keep_free=bulk_keep_free(),
+        )
+    else:
+        slot = get_limiter().reserve(
+            key, timeout=settings.VENDOR_MAX_WAIT, hold=vendor_call_limit()
+        )
     return slot.finish
+
+
+def bulk_keep_free() -> int:
+    """Slots of the window the bulk lane leaves to interactive lookups (at most rate - 1)."""
+    count, _period = parse_rate(settings.VENDOR_RATE)
+    return max(0, min(settings.BULK_RESERVE, count - 1))
 
 
 def vendor_call_limit() -> float:

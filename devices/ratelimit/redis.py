@@ -45,12 +45,14 @@ class RedisLimiter(SlidingLogLimiter):
         # The braces (a hash tag) keep one key's data in one slot of a Redis Cluster.
         return f"{self.prefix}{{{key}}}:{part}"
 
-    def _attempt(self, key: str, *, budget: float, hold: float, token: str) -> Attempt:
+    def _attempt(
+        self, key: str, *, budget: float, hold: float, token: str, rate: int | None = None
+    ) -> Attempt:
         try:
             wait, now = self._acquire(
                 keys=[self._key(key, "log"), self._key(key, "pause")],
                 args=[
-                    self.rate,
+                    rate or self.rate,
                     round(self.window * MICROSECONDS),
                     token,
                     max(math.floor(budget * MICROSECONDS), 0),

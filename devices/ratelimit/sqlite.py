@@ -42,15 +42,26 @@ class SqliteLimiter(SlidingLogLimiter):
     def __repr__(self) -> str:
         return f"SqliteLimiter({self.file.path!r}, rate={self.rate}, window={self.window})"
 
-    def _attempt(self, key: str, *, budget: float, hold: float, token: str) -> Attempt:
+    def _attempt(
+        self, key: str, *, budget: float, hold: float, token: str, rate: int | None = None
+    ) -> Attempt:
         try:
             with self.file.transaction(max(budget, 0.0) + SQLITE_LOCK_GRACE) as conn:
-                return self._check_and_admit(conn, key, budget=budget, hold=hold, token=token)
+                return self._check_and_admit(
+                    conn, key, budget=budget, hold=hold, token=token, rate=rate or self.rate
+                )
         except SQLITE_ERRORS as error:
             raise LimiterUnavailable.from_error(error, key) from error
 
     def _check_and_admit(
-        self, conn: sqlite3.Connection, key: str, *, budget: float, hold: float, token: str
+        self,
+        conn: sqlite3.Connection,
+        key: str,
+        *,
+        budget: float,
+        hold: float,
+        token: str,
+        rate: int,
     ) -> Attempt:
         now = time.time()
         wait = 0.0
@@ -64,11 +75,11 @@ class SqliteLimiter(SlidingLogLimiter):
             (count,) = conn.execute(
                 "SELECT count(*) FROM limiter_slots WHERE key = ?", (key,)
             ).fetchone()
-            if count >= self.rate:
+            if count >= rate:
                 # The entry that must age out before one more call fits in the window.
                 (blocking,) = conn.execute(
                     "SELECT ts FROM limiter_slots WHERE key = ? ORDER BY ts LIMIT 1 OFFSET ?",
-                    (key, count - self.rate),
+                    (key, count - rate),
                 ).fetchone()
                 if blocking > now:
                     # A call still under way: it frees its slot a window after it ends, so no
