@@ -300,12 +300,38 @@ def _unchanged(job_id: int) -> dict:
     return {"heartbeat_at": beat} if beat is not None else {"heartbeat_at__isnull": True}
 
 
+def release_claims_of_dead_workers() -> int:
+    """Items claimed by a worker of this host that is no longer running are free at once (a
+    worker on another host is judged by its claim's end)."""
+    host = socket.gethostname()
+    claimed = BulkItem.objects.filter(
+        state=BulkItem.State.CALLING, claimed_by__startswith=f"{host}:"
+    ).values_list("claimed_by", flat=True)
+    dead = {name for name in set(claimed) if not _alive(int(name.rsplit(":", 1)[1]))}
+    if not dead:
+        return 0
+    return BulkItem.objects.filter(state=BulkItem.State.CALLING, claimed_by__in=dead).update(
+        claimed_until=timezone.now()
+    )
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
 def rescue_on_start() -> list[int]:
-    """When a worker starts: every unfinished job whose items nobody is moving gets a task.
-    A worker restarted after a crash does not wait out STALL_GRACE; items still claimed by the
-    dead worker are taken once their claim runs out."""
+    """When a worker starts: claims of this host's dead workers are released, and every
+    unfinished job without a waiting task gets one. A worker restarted after a crash does not
+    wait out STALL_GRACE or the claims' end."""
     from django_tasks_db.models import DBTaskResult
 
+    release_claims_of_dead_workers()
     waiting = DBTaskResult.objects.filter(status="READY").values_list("id", flat=True)
     waiting_ids = {str(task_id) for task_id in waiting}
     rescued = []

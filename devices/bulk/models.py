@@ -69,6 +69,7 @@ class BulkItem(models.Model):
     state = models.CharField(max_length=10, choices=State.choices, default="pending")
     # A claimed item belongs to its worker until then; past it, the worker is taken for dead.
     claimed_until = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=200, blank=True)  # the worker: "host:pid"
     attempts = models.PositiveSmallIntegerField(default=0)
     # The audit row of its lookup (channel "bulk"); the devices app needs no column for jobs.
     lookup = models.ForeignKey(
