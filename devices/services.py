@@ -132,9 +132,11 @@ def person_set_time_zone(*, user, time_zone: str) -> None:
     Profile.objects.update_or_create(user=user, defaults={"time_zone": zone})
 
 
-def vendor_client(credential: Credential, lane: str = Lane.INTERACTIVE) -> gwell.VendorClient:
+def vendor_client(
+    credential: Credential, lane: str = Lane.INTERACTIVE, person: str = ""
+) -> gwell.VendorClient:
     """The client for one credential; InsecureVendorURL when its base URL breaks the rule.
-    `lane`: whose budget its calls take (devices.ratelimit.Lane)."""
+    `lane` and `person`: whose budget its calls take, and whose turn (devices.ratelimit)."""
     problem = vendor_url_problem(
         credential.base_url, allow_insecure=settings.VENDOR_ALLOW_INSECURE_URLS
     )
@@ -144,7 +146,7 @@ def vendor_client(credential: Credential, lane: str = Lane.INTERACTIVE) -> gwell
         credential.app(),
         timeout=settings.VENDOR_TIMEOUT,
         max_body_bytes=settings.VENDOR_MAX_BODY_BYTES,
-        before_send=partial(acquire_vendor_slot, credential.app_id, lane),
+        before_send=partial(acquire_vendor_slot, credential.app_id, lane, person),
         not_found_codes=settings.VENDOR_NOT_FOUND_CODES,
         rate_limit_codes=settings.VENDOR_RATE_LIMIT_CODES,
         credential_codes=settings.VENDOR_CREDENTIAL_CODES,
@@ -290,7 +292,7 @@ def _run_lookup(
         store_key = f"{credential.pk}:{credential.app_id}:{cache_key}"
 
         def produce() -> str:
-            data = call(vendor_client(credential, lane))
+            data = call(vendor_client(credential, lane, str(audit.user.pk)))
             # The vendor sends no fractions; a stray one (a Decimal here) is cached as text.
             return json.dumps(data.raw, ensure_ascii=False, default=str)
 

@@ -8,6 +8,7 @@ the admin budget meter. README (Architecture, "The outbound limiter") has the de
 
 from __future__ import annotations
 
+import math
 import re
 import secrets
 import threading
@@ -96,6 +97,39 @@ class Attempt:
     at: float
 
 
+class Lane:
+    """Who is asking: a person waiting on a page (the API, the sidebar), or a bulk job."""
+
+    INTERACTIVE = "interactive"
+    BULK = "bulk"
+
+
+@dataclass(frozen=True)
+class Ask:
+    """What a caller brings to the store besides its wait budget.
+
+    Interactive callers are served fairly by `person`: each gets a tag one slot later than that
+    person's previous one, and a waiting caller is admitted only while fewer callers with
+    earlier tags wait than slots are free. Bulk callers (`lane` BULK) take a slot only while
+    `keep_free` slots stay free after it and no interactive caller waits; while one waits, bulk
+    may still hold up to `share` slots of the window.
+    """
+
+    lane: str = Lane.INTERACTIVE
+    person: str = ""
+    keep_free: int = 0
+    share: int = 0
+
+    @property
+    def bulk(self) -> bool:
+        return self.lane == Lane.BULK
+
+
+INTERACTIVE = Ask()
+# Slot tokens of bulk calls start with this, so the store can count them in a window.
+BULK_SLOT_MARK = "b:"
+
+
 class WaitingLine:
     """One waiting caller per key and process goes to the store; the others queue here.
 
@@ -142,25 +176,25 @@ class SlidingLogLimiter:
         self.meter = meter
         self.line = WaitingLine()
 
-    def reserve(self, key: str, *, timeout: float, hold: float, keep_free: int = 0) -> Slot:
+    def reserve(self, key: str, *, timeout: float, hold: float, ask: Ask = INTERACTIVE) -> Slot:
         """Take a slot for a call that may last up to `hold` seconds, waiting up to `timeout`.
 
-        `keep_free`: admit only while that many slots of the window stay free after this one
-        (the bulk lane leaves them to interactive lookups arriving meanwhile).
+        `ask`: the caller's lane and person (see Ask).
 
         Raises VendorBusy at once when the wait is known to exceed what is left of the timeout,
         and LimiterUnavailable when the store fails. A call that never calls `finish()` (its
         process was killed) keeps its slot `hold` seconds, plus a window.
         """
         started = time.monotonic()
-        token = secrets.token_hex(8)
-        # Each lane queues apart: a bulk caller waiting for a spare slot holds up no page.
-        line = f"{key}:keep{keep_free}" if keep_free else key
+        token = (BULK_SLOT_MARK if ask.bulk else "") + secrets.token_hex(8)
+        # One caller per lane and person of this process goes to the store: a bulk caller
+        # waiting for a spare slot, or one person's burst, holds up nobody else's turn there.
+        line = f"{key}|{ask.lane}|{ask.person}"
         with self.line.turn(line, timeout=timeout, retry_after=self.window):
             while True:
                 waited = time.monotonic() - started
                 attempt = self._attempt(
-                    key, budget=timeout - waited, hold=hold, token=token, rate=self.rate - keep_free
+                    key, budget=timeout - waited, hold=hold, token=token, ask=ask
                 )
                 if attempt.wait <= 0:
                     break
@@ -172,9 +206,10 @@ class SlidingLogLimiter:
         return Slot(time.monotonic() - started, partial(self._finish, key, token))
 
     def _attempt(
-        self, key: str, *, budget: float, hold: float, token: str, rate: int | None = None
+        self, key: str, *, budget: float, hold: float, token: str, ask: Ask = INTERACTIVE
     ) -> Attempt:
-        """`rate`: the slots this caller may fill (self.rate, less any kept free)."""
+        """An interactive caller that has to wait is listed as waiting (with its fair tag)
+        until it is admitted, refused, or its budget ends."""
         raise NotImplementedError
 
     def _finish(self, key: str, token: str) -> None:
@@ -231,14 +266,9 @@ def _on_setting_changed(*, setting: str, **kwargs: Any) -> None:
 setting_changed.connect(_on_setting_changed, dispatch_uid="devices.ratelimit.reset")
 
 
-class Lane:
-    """Who is asking: a person waiting on a page (the API, the sidebar), or a bulk job."""
-
-    INTERACTIVE = "interactive"
-    BULK = "bulk"
-
-
-def acquire_vendor_slot(key: str, lane: str = Lane.INTERACTIVE) -> Callable[[], None]:
+def acquire_vendor_slot(
+    key: str, lane: str = Lane.INTERACTIVE, person: str = ""
+) -> Callable[[], None]:
     """Right before every HTTP send to the vendor, with the credential's appId as `key`.
 
     Budget: VENDOR_RATE (10/s) per appId, shared by every process and host; a call counts from
@@ -246,27 +276,32 @@ def acquire_vendor_slot(key: str, lane: str = Lane.INTERACTIVE) -> Callable[[], 
     VENDOR_MAX_WAIT (2 s) for a slot; past that it gets VendorBusy at once, and the page answers
     503 with Retry-After. Returns the function to call when the vendor call is over.
 
-    The bulk lane takes a slot only while BULK_RESERVE slots of the window stay free, so a page
-    arriving meanwhile finds one at once; it may queue BULK_MAX_WAIT.
+    Interactive callers waiting for a slot are served fairly by `person`. The bulk lane takes a
+    slot only while BULK_RESERVE slots of the window stay free, so a page arriving meanwhile
+    finds one at once; while interactive callers wait it holds at most BULK_SHARE of the
+    window's slots. It may queue BULK_MAX_WAIT.
     """
     if lane == Lane.BULK:
         slot = get_limiter().reserve(
-            key,
-            timeout=settings.BULK_MAX_WAIT,
-            hold=vendor_call_limit(),
-            keep_free=bulk_keep_free(),
+            key, timeout=settings.BULK_MAX_WAIT, hold=vendor_call_limit(), ask=bulk_ask()
         )
     else:
         slot = get_limiter().reserve(
-            key, timeout=settings.VENDOR_MAX_WAIT, hold=vendor_call_limit()
+            key,
+            timeout=settings.VENDOR_MAX_WAIT,
+            hold=vendor_call_limit(),
+            ask=Ask(person=person),
         )
     return slot.finish
 
 
-def bulk_keep_free() -> int:
-    """Slots of the window the bulk lane leaves to interactive lookups (at most rate - 1)."""
+def bulk_ask() -> Ask:
+    """The bulk lane's terms from the settings: BULK_RESERVE slots left free (at most
+    rate - 1), and floor(rate * BULK_SHARE) slots while interactive callers wait."""
     count, _period = parse_rate(settings.VENDOR_RATE)
-    return max(0, min(settings.BULK_RESERVE, count - 1))
+    keep_free = max(0, min(settings.BULK_RESERVE, count - 1))
+    share = max(0, min(math.floor(count * settings.BULK_SHARE), count))
+    return Ask(lane=Lane.BULK, keep_free=keep_free, share=share)
 
 
 def vendor_call_limit() -> float:
