@@ -8,13 +8,14 @@ import time
 import pytest
 
 from devices.ratelimit import Ask, Lane, VendorBusy
-from tests.ratelimit.limiters import RATE, WINDOW, fill
+from devices.ratelimit.core import INTERACTIVE
+from tests.ratelimit.limiters import RATE, WINDOW
 
 HOLD = 5.0
 BULK = Ask(lane=Lane.BULK, keep_free=2, share=3)
 
 
-def take(limiter, key, *, timeout, ask=Ask()):
+def take(limiter, key, *, timeout, ask=INTERACTIVE):
     slot = limiter.reserve(key, timeout=timeout, hold=HOLD, ask=ask)
     slot.finish()
     return slot.waited
