@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
-from devices import failures, gwell, last_good, vendor_status
+from devices import failures, gwell, last_good, metrics, vendor_status
 from devices.audit import (
     AuditContext,
     auditable,
@@ -41,7 +41,13 @@ from devices.credentials import (
 from devices.failures import CheckReading, CredentialSign
 from devices.gwell.results import loads, parse_device_list, parse_device_report
 from devices.models import Credential, Lookup, Profile
-from devices.ratelimit import Lane, acquire_vendor_slot, get_limiter, vendor_call_limit
+from devices.ratelimit import (
+    Lane,
+    VendorBusy,
+    acquire_vendor_slot,
+    get_limiter,
+    vendor_call_limit,
+)
 
 log = logging.getLogger("supportdesk.lookups")
 
@@ -285,6 +291,7 @@ def _run_lookup(
     started = time.monotonic()
     result = LookupResult(lookup=lookup)
     store_key = None
+    asked_vendor = False
     try:
         credential = credential_get(name=credential_name)
         lookup.credential = credential
@@ -292,6 +299,8 @@ def _run_lookup(
         store_key = f"{credential.pk}:{credential.app_id}:{cache_key}"
 
         def produce() -> str:
+            nonlocal asked_vendor
+            asked_vendor = True
             data = call(vendor_client(credential, lane, str(audit.user.pk)))
             # The vendor sends no fractions; a stray one (a Decimal here) is cached as text.
             return json.dumps(data.raw, ensure_ascii=False, default=str)
@@ -327,7 +336,14 @@ def _run_lookup(
         finally:
             log_lookup(lookup)  # the trace, even when the row could not be completed
             vendor_status.record(lookup)
+            _count(lookup, lane, sent=asked_vendor and not isinstance(result.error, VendorBusy))
     return result
+
+
+def _count(lookup: Lookup, lane: str, *, sent: bool) -> None:
+    metrics.lookup_answered(source=lookup.source, lane=lane)
+    if sent:
+        metrics.vendor_call(credential=lookup.credential_name, outcome=lookup.outcome, lane=lane)
 
 
 def _max_wait(lane: str) -> float:

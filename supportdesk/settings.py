@@ -302,6 +302,9 @@ BULK_MAX_ITEMS = env.int("BULK_MAX_ITEMS", default=5000)
 BULK_SHARE = env.float("BULK_SHARE", default=0.3)
 BULK_RESERVE = env.int("BULK_RESERVE", default=2)
 BULK_MAX_WAIT = env.float("BULK_MAX_WAIT", default=30.0)
+# /metrics (devices/metrics.py): these addresses, or a bearer token; never public.
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 LOOKUP_USER_RATE = env.str("LOOKUP_USER_RATE", default="60/m")
 # Failed sign-ins allowed before the login page makes people wait (django-ratelimit syntax).

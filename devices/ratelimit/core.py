@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.signals import setting_changed
 
+from devices import metrics
 from devices.stores import PerProcess
 
 if TYPE_CHECKING:
@@ -292,7 +293,7 @@ def acquire_vendor_slot(
             hold=vendor_call_limit(),
             ask=Ask(person=person),
         )
-    return slot.finish
+    return metrics.slot_taken(lane, slot.waited, slot.finish)
 
 
 def bulk_ask() -> Ask:
