@@ -49,7 +49,19 @@ HOLD = 11.0  # as production: two vendor timeouts and a second
 PEOPLE = [f"agent{n}" for n in range(8)]
 
 
+_limiters: dict = {}
+
+
 def make_limiter(spec: dict):
+    """One limiter per process and store, as in production (its SQLite file or Redis client
+    opened once)."""
+    name = spec["redis"] + spec["prefix"] + spec["path"]
+    if name not in _limiters:
+        _limiters[name] = _new_limiter(spec)
+    return _limiters[name]
+
+
+def _new_limiter(spec: dict):
     if spec["redis"]:
         import redis
 

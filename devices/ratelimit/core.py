@@ -32,6 +32,10 @@ if TYPE_CHECKING:
 STORE_RETRY_AFTER = 5.0
 # How often a caller looks again when its slot is held by a call still under way.
 IN_FLIGHT_POLL = 0.02
+# The same for a bulk caller, and while others come first: gentler, since every look takes
+# the store's write lock that people's lookups need (SQLite's busy handler backs off up to
+# 100 ms when it is contended).
+BULK_POLL = 0.1
 
 BUSY_MESSAGE = "The vendor's request budget is in use; try again in {seconds:.1f} s."
 STORE_MESSAGE = "The rate limiter's store is unreachable ({error}); try again in {seconds:.0f} s."
@@ -124,6 +128,10 @@ class Ask:
     @property
     def bulk(self) -> bool:
         return self.lane == Lane.BULK
+
+    @property
+    def poll(self) -> float:
+        return BULK_POLL if self.bulk else IN_FLIGHT_POLL
 
 
 INTERACTIVE = Ask()

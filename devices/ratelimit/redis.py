@@ -13,7 +13,6 @@ import redis
 
 from devices.ratelimit.core import (
     BULK_SLOT_MARK,
-    IN_FLIGHT_POLL,
     INTERACTIVE,
     Ask,
     Attempt,
@@ -71,7 +70,7 @@ class RedisLimiter(SlidingLogLimiter):
                     token,
                     max(math.floor(budget * MICROSECONDS), 0),
                     round(hold * MICROSECONDS),
-                    round(IN_FLIGHT_POLL * MICROSECONDS),
+                    round(ask.poll * MICROSECONDS),
                     "1" if ask.bulk else "0",
                     ask.person,
                     ask.keep_free,

@@ -13,7 +13,6 @@ import time
 
 from devices.ratelimit.core import (
     BULK_SLOT_MARK,
-    IN_FLIGHT_POLL,
     INTERACTIVE,
     Ask,
     Attempt,
@@ -115,7 +114,9 @@ class SqliteLimiter(SlidingLogLimiter):
                 ).fetchone()
                 limit = self.rate - ahead
             if count >= limit:
-                wait = self._wait_for(conn, key, count=count, limit=limit, now=now, budget=budget)
+                wait = self._wait_for(
+                    conn, key, count=count, limit=limit, now=now, budget=budget, poll=ask.poll
+                )
         if not wait:
             conn.execute(
                 "INSERT INTO limiter_slots (key, ts, token) VALUES (?, ?, ?)",
@@ -170,12 +171,13 @@ class SqliteLimiter(SlidingLogLimiter):
         limit: int,
         now: float,
         budget: float,
+        poll: float,
     ) -> float:
         """How long until a caller allowed `limit` slots may look again."""
         if limit <= 0:
             # Others come first (earlier callers, or people while bulk has its share): look
             # again soon, they may be served any moment.
-            return IN_FLIGHT_POLL
+            return poll
         # The entry that must age out before one more call fits in the window.
         (blocking,) = conn.execute(
             "SELECT ts FROM limiter_slots WHERE key = ? ORDER BY ts LIMIT 1 OFFSET ?",
@@ -184,7 +186,7 @@ class SqliteLimiter(SlidingLogLimiter):
         if blocking > now:
             # A call still under way: it frees its slot a window after it ends, so no
             # sooner than a window from now; look again soon, it may end any moment.
-            return self.window if self.window > budget else IN_FLIGHT_POLL
+            return self.window if self.window > budget else poll
         return max(blocking + self.window - now, 1e-6)
 
     def _prune(self, conn: sqlite3.Connection, now: float) -> None:
