@@ -114,6 +114,9 @@ def test_a_lead_runs_a_bulk_job_and_downloads_its_results(
         mobile.goto(job_path)
         assert mobile.locator("progress.bulk-bar").get_attribute("value") == "50"
         screenshots(mobile, "bulk-05-phone")
+        mobile.screenshot(path=str(screenshots.folder / "bulk-06-phone-top.png"))
+        mobile.goto("/bulk/")
+        mobile.screenshot(path=str(screenshots.folder / "bulk-07-phone-form.png"))
         phone.close()
         context.close()
     finally:
