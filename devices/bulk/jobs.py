@@ -37,6 +37,9 @@ log = logging.getLogger("supportdesk.bulk")
 STALL_GRACE = 10.0
 # How often a worker with nothing to claim looks again while others' claims run.
 IDLE_POLL = 0.5
+# A task works its job this long (seconds), then queues the rest as a new task: jobs take
+# turns on a worker, and a worker asked to stop (SIGTERM waits for the task) stops soon.
+TASK_SLICE = 60.0
 
 
 def claim_seconds() -> float:
@@ -110,7 +113,8 @@ def worker_name() -> str:
 
 
 def job_run(*, job_id: int) -> None:
-    """Work a job until no item is left; several workers may run the same job at once."""
+    """Work a job until no item is left (or for TASK_SLICE, then queue the rest); several
+    workers may run the same job at once."""
     job = BulkJob.objects.filter(pk=job_id).select_related("owner").first()
     if job is None or job.is_over:
         return
@@ -125,12 +129,16 @@ def job_run(*, job_id: int) -> None:
     )
     BulkJob.objects.filter(pk=job.pk).update(heartbeat_at=now)
     log.info("bulk job %s: worker %s starts", job.pk, worker_name())
+    started = time.monotonic()
     while True:
         if BulkJob.objects.filter(pk=job.pk, state=BulkJob.State.CANCELLED).exists():
             return
         item = claim_next(job)
         if item is not None:
             item_run(job, item)
+            if time.monotonic() - started > TASK_SLICE:
+                job_enqueue(job.pk)
+                return
             continue
         unfinished = BulkItem.objects.filter(
             job=job, state__in=[BulkItem.State.PENDING, BulkItem.State.CALLING]

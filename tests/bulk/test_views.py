@@ -224,3 +224,14 @@ def test_my_bulk_jobs_lists_only_mine(bulk_client, bulk_lead):
     start(bulk_client, "876ABCDEF0347", reason="MINE-7")
     text = page_text(bulk_client.get("/bulk/"))
     assert "MINE-7" in text and "NOT-MINE-1" not in text
+
+
+def test_a_task_hands_the_rest_of_a_long_job_to_a_new_task(bulk_client, sandbox, monkeypatch):
+    job = start(bulk_client, " ".join(sandbox_serials(3)))
+    queued = []
+    monkeypatch.setattr(jobs, "TASK_SLICE", 0.0)
+    monkeypatch.setattr(jobs, "job_enqueue", queued.append)
+    jobs.job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert (job.state, job.done) == ("running", 1)
+    assert queued == [job.pk]
