@@ -4,9 +4,11 @@ test_worker.py runs them in a real worker process."""
 
 import csv
 import io
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import User
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from devices import services
@@ -235,3 +237,18 @@ def test_a_task_hands_the_rest_of_a_long_job_to_a_new_task(bulk_client, sandbox,
     job.refresh_from_db()
     assert (job.state, job.done) == ("running", 1)
     assert queued == [job.pk]
+
+
+def test_a_job_whose_worker_stopped_moving_is_queued_again_once(bulk_client, monkeypatch):
+    job = start(bulk_client, "876ABCDEF0347")
+    long_ago = timezone.now() - timedelta(seconds=jobs.claim_seconds() + jobs.STALL_GRACE + 1)
+    BulkJob.objects.filter(pk=job.pk).update(state="running", heartbeat_at=long_ago)
+    queued = []
+    monkeypatch.setattr(jobs, "job_enqueue", queued.append)
+    assert jobs.rescue_stalled_jobs() == [job.pk]
+    assert jobs.rescue_stalled_jobs() == []  # its heartbeat moved: not twice
+    assert queued == [job.pk]
+    # The job page's polling does the same for a job nobody else rescues.
+    BulkJob.objects.filter(pk=job.pk).update(heartbeat_at=long_ago)
+    bulk_client.get(f"/bulk/{job.pk}/progress/")
+    assert queued == [job.pk, job.pk]
