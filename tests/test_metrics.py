@@ -1,5 +1,9 @@
 """/metrics: what it counts (vendor calls, waits, cache hits, bulk queue) and who may read it."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -84,3 +88,49 @@ def test_without_a_token_configured_an_empty_bearer_opens_nothing(client, db, se
     settings.METRICS_TOKEN = ""
     response = client.get("/metrics", REMOTE_ADDR="203.0.113.9", HTTP_AUTHORIZATION="Bearer ")
     assert response.status_code == 403
+
+
+MULTIPROCESS_CHILD = """
+import django
+django.setup()
+from devices import metrics
+metrics.vendor_call(credential="cn", outcome="ok", lane="bulk")
+"""
+
+MULTIPROCESS_READER = """
+import django
+django.setup()
+from django.test import Client
+from django.test.utils import setup_test_environment
+setup_test_environment()
+print(Client().get("/metrics").content.decode())
+"""
+
+
+@pytest.mark.slow
+def test_under_gunicorn_every_process_adds_to_the_same_figures(tmp_path):
+    """PROMETHEUS_MULTIPROC_DIR: two processes count, a third one's /metrics adds them up."""
+    env = {
+        **os.environ,
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    }
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput"],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    for _ in range(2):
+        subprocess.run([sys.executable, "-c", MULTIPROCESS_CHILD], env=env, check=True, timeout=60)
+    page = subprocess.run(
+        [sys.executable, "-c", MULTIPROCESS_READER],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout
+    assert 'supportdesk_vendor_calls_total{credential="cn",lane="bulk",outcome="ok"} 2.0' in page
