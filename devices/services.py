@@ -45,6 +45,7 @@ from devices.ratelimit import (
     Lane,
     VendorBusy,
     acquire_vendor_slot,
+    calling_as,
     get_limiter,
     vendor_call_limit,
 )
@@ -138,11 +139,8 @@ def person_set_time_zone(*, user, time_zone: str) -> None:
     Profile.objects.update_or_create(user=user, defaults={"time_zone": zone})
 
 
-def vendor_client(
-    credential: Credential, lane: str = Lane.INTERACTIVE, person: str = ""
-) -> gwell.VendorClient:
-    """The client for one credential; InsecureVendorURL when its base URL breaks the rule.
-    `lane` and `person`: whose budget its calls take, and whose turn (devices.ratelimit)."""
+def vendor_client(credential: Credential) -> gwell.VendorClient:
+    """The client for one credential; InsecureVendorURL when its base URL breaks the rule."""
     problem = vendor_url_problem(
         credential.base_url, allow_insecure=settings.VENDOR_ALLOW_INSECURE_URLS
     )
@@ -152,7 +150,7 @@ def vendor_client(
         credential.app(),
         timeout=settings.VENDOR_TIMEOUT,
         max_body_bytes=settings.VENDOR_MAX_BODY_BYTES,
-        before_send=partial(acquire_vendor_slot, credential.app_id, lane, person),
+        before_send=partial(acquire_vendor_slot, credential.app_id),
         not_found_codes=settings.VENDOR_NOT_FOUND_CODES,
         rate_limit_codes=settings.VENDOR_RATE_LIMIT_CODES,
         credential_codes=settings.VENDOR_CREDENTIAL_CODES,
@@ -301,7 +299,9 @@ def _run_lookup(
         def produce() -> str:
             nonlocal asked_vendor
             asked_vendor = True
-            data = call(vendor_client(credential, lane, str(audit.user.pk)))
+            # The slot is taken in this lookup's lane, in its person's turn.
+            with calling_as(lane=lane, person=str(audit.user.pk)):
+                data = call(vendor_client(credential))
             # The vendor sends no fractions; a stray one (a Decimal here) is cached as text.
             return json.dumps(data.raw, ensure_ascii=False, default=str)
 

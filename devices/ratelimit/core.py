@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -275,9 +276,29 @@ def _on_setting_changed(*, setting: str, **kwargs: Any) -> None:
 setting_changed.connect(_on_setting_changed, dispatch_uid="devices.ratelimit.reset")
 
 
-def acquire_vendor_slot(
-    key: str, lane: str = Lane.INTERACTIVE, person: str = ""
-) -> Callable[[], None]:
+@dataclass(frozen=True)
+class Caller:
+    """On whose behalf this thread calls the vendor: set by the lookup service."""
+
+    lane: str = Lane.INTERACTIVE
+    person: str = ""
+
+
+PAGE_CALLER = Caller()
+_caller: ContextVar[Caller] = ContextVar("vendor_caller", default=PAGE_CALLER)
+
+
+@contextmanager
+def calling_as(*, lane: str, person: str) -> Iterator[None]:
+    """Vendor calls made inside take their slots in `lane`, for `person`."""
+    token = _caller.set(Caller(lane, person))
+    try:
+        yield
+    finally:
+        _caller.reset(token)
+
+
+def acquire_vendor_slot(key: str) -> Callable[[], None]:
     """Right before every HTTP send to the vendor, with the credential's appId as `key`.
 
     Budget: VENDOR_RATE (10/s) per appId, shared by every process and host; a call counts from
@@ -288,8 +309,10 @@ def acquire_vendor_slot(
     Interactive callers waiting for a slot are served fairly by `person`. The bulk lane takes a
     slot only while BULK_RESERVE slots of the window stay free, so a page arriving meanwhile
     finds one at once; while interactive callers wait it holds at most BULK_SHARE of the
-    window's slots. It may queue BULK_MAX_WAIT.
+    window's slots. It may queue BULK_MAX_WAIT. The lane and person are the thread's
+    (`calling_as`); interactive and nobody's by default.
     """
+    lane, person = _caller.get().lane, _caller.get().person
     if lane == Lane.BULK:
         slot = get_limiter().reserve(
             key, timeout=settings.BULK_MAX_WAIT, hold=vendor_call_limit(), ask=bulk_ask()

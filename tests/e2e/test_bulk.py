@@ -23,7 +23,7 @@ USERNAME = "bulk.lead"
 PASSWORD = "e2e bulk correct horse"
 CREATE_LEAD = f"""
 from django.contrib.auth.models import Group, User
-lead = User.objects.create_user({USERNAME!r}, password={PASSWORD!r})
+lead = User.objects.create_user({USERNAME!r}, password={PASSWORD!r}, is_staff=True)
 lead.groups.add(Group.objects.get(name="Support lead"))
 """
 
