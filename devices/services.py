@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
-from devices import failures, gwell, last_good, vendor_status
+from devices import failures, gwell, last_good, metrics, vendor_status
 from devices.audit import (
     AuditContext,
     auditable,
@@ -43,7 +43,14 @@ from devices.failures import CheckReading, CredentialSign
 from devices.gwell.results import loads, parse_device_list, parse_device_report
 from devices.history import recording as history
 from devices.models import Credential, Lookup, Profile
-from devices.ratelimit import acquire_vendor_slot, get_limiter, vendor_call_limit
+from devices.ratelimit import (
+    Lane,
+    VendorBusy,
+    acquire_vendor_slot,
+    calling_as,
+    get_limiter,
+    vendor_call_limit,
+)
 
 log = logging.getLogger("supportdesk.lookups")
 
@@ -161,6 +168,7 @@ def lookup_device(
     credential_name: str | None = None,
     refresh: bool = False,
     summarise: Summarise | None = None,
+    lane: str = Lane.INTERACTIVE,
 ) -> LookupResult:
     """Look up one device by serial number (kind "sn") or vendor device id (kind "dev_id").
 
@@ -181,6 +189,7 @@ def lookup_device(
         parse=parse_device_report,
         cache_key=f"devInfo:{kind}:{value}:{owner}",
         summarise=summarise,
+        lane=lane,
     )
 
 
@@ -191,6 +200,7 @@ def list_user_devices(
     credential_name: str | None = None,
     refresh: bool = False,
     summarise: Summarise | None = None,
+    lane: str = Lane.INTERACTIVE,
 ) -> LookupResult:
     """Every device on a vendor-cloud user's account, owned or shared with them."""
     return _run_lookup(
@@ -204,6 +214,7 @@ def list_user_devices(
         parse=parse_device_list,
         cache_key=f"devList:{user_id}",
         summarise=summarise,
+        lane=lane,
     )
 
 
@@ -250,6 +261,7 @@ def lookup_device_and_owner_list(
             cache_key=f"devList:{owner_id}",
             call=lambda client: client.device_list(user_id=owner_id),
             refresh=refresh,
+            person=str(audit.user.pk),
         )
     try:
         device = lookup_device(
@@ -322,6 +334,7 @@ def _fetch_alongside(
     cache_key: str,
     call: Callable[[gwell.VendorClient], Any],
     refresh: bool,
+    person: str,
 ) -> Future | None:
     """Start fetching another answer (cache, coalescing, limiter, vendor) in a thread, for a
     `_run_lookup` of the same key to pick up. The credential is read here, in the request's
@@ -334,7 +347,10 @@ def _fetch_alongside(
     store_key = f"{credential.pk}:{credential.app_id}:{cache_key}"
 
     def produce() -> str:
-        data = call(vendor_client(credential))
+        # A person's page: the interactive lane, in that person's turn (the thread does not
+        # inherit the request's context).
+        with calling_as(lane=Lane.INTERACTIVE, person=person):
+            data = call(vendor_client(credential))
         return json.dumps(data.raw, ensure_ascii=False, default=str)
 
     def work() -> Any:
@@ -414,6 +430,7 @@ def _run_lookup(
     summarise: Summarise | None = None,
     fetching: Future | None = None,
     follows: Lookup | None = None,
+    lane: str = Lane.INTERACTIVE,
 ) -> LookupResult:
     # The row exists before anything can go wrong, so a crash mid-call leaves a "pending" trace.
     lookup = new_lookup(audit=audit, kind=kind, value=value, owner_id=owner_id, endpoint=endpoint)
@@ -422,6 +439,7 @@ def _run_lookup(
     started = time.monotonic()
     result = LookupResult(lookup=lookup)
     store_key = None
+    asked_vendor = False
     try:
         credential = fetching.credential if fetching else credential_get(name=credential_name)
         lookup.credential = credential
@@ -429,7 +447,11 @@ def _run_lookup(
         store_key = f"{credential.pk}:{credential.app_id}:{cache_key}"
 
         def produce() -> str:
-            data = call(vendor_client(credential))
+            nonlocal asked_vendor
+            asked_vendor = True
+            # The slot is taken in this lookup's lane, in its person's turn.
+            with calling_as(lane=lane, person=str(audit.user.pk)):
+                data = call(vendor_client(credential))
             # The vendor sends no fractions; a stray one (a Decimal here) is cached as text.
             return json.dumps(data.raw, ensure_ascii=False, default=str)
 
@@ -437,7 +459,7 @@ def _run_lookup(
             # Started alongside another lookup (`_fetch_alongside`): the same fetch, its answer.
             payload, source, stored_at = fetching.result()
         else:
-            payload, source, stored_at = _fetch(store_key, produce, refresh=refresh)
+            payload, source, stored_at = _fetch(store_key, produce, refresh=refresh, lane=lane)
         # Fresh, cached or shared: every answer is read from its payload the same way.
         result.data = parse(loads(payload))
         result.fetched_at = datetime.fromtimestamp(stored_at, tz=UTC)
@@ -461,10 +483,13 @@ def _run_lookup(
         finally:
             log_lookup(lookup)  # the trace, even when the row could not be completed
             vendor_status.record(lookup)
+            _count(lookup, lane, sent=asked_vendor and not isinstance(result.error, VendorBusy))
     return result
 
 
-def _fetch(store_key: str, produce: Callable[[], str], *, refresh: bool):
+def _fetch(
+    store_key: str, produce: Callable[[], str], *, refresh: bool, lane: str = Lane.INTERACTIVE
+):
     """The answer from the cache, a simultaneous identical lookup, or the vendor (limited)."""
     return fetch_lookup(
         store_key,
@@ -473,8 +498,18 @@ def _fetch(store_key: str, produce: Callable[[], str], *, refresh: bool):
         share_error=failures.describe,
         revive_error=failures.revive,
         # A leader may queue for its slot, then take the whole vendor call.
-        lock_ttl=settings.VENDOR_MAX_WAIT + vendor_call_limit() + 5,
+        lock_ttl=_max_wait(lane) + vendor_call_limit() + 5,
     )
+
+
+def _count(lookup: Lookup, lane: str, *, sent: bool) -> None:
+    metrics.lookup_answered(source=lookup.source, lane=lane)
+    if sent:
+        metrics.vendor_call(credential=lookup.credential_name, outcome=lookup.outcome, lane=lane)
+
+
+def _max_wait(lane: str) -> float:
+    return settings.BULK_MAX_WAIT if lane == Lane.BULK else settings.VENDOR_MAX_WAIT
 
 
 def _summary(summarise: Summarise, data: Any, lookup: Lookup) -> dict | None:

@@ -65,6 +65,9 @@ INSTALLED_APPS = [
     "devices.apps.DevicesConfig",
     "devices.api.apps.ApiConfig",
     "devices.history.apps.HistoryConfig",
+    # Before django_tasks_db: its db_worker command is ours (rescues stalled bulk jobs first).
+    "devices.bulk.apps.BulkConfig",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -292,6 +295,18 @@ VENDOR_CREDENTIAL_CODES = vendor_codes("VENDOR_CREDENTIAL_CODES", "10001,10003,1
 # With DEBUG off, credential base URLs must be https and public unless this is on.
 VENDOR_ALLOW_INSECURE_URLS = env.bool("VENDOR_ALLOW_INSECURE_URLS", default=DEBUG)
 LOOKUP_CACHE_SECONDS = env.int("LOOKUP_CACHE_SECONDS", default=30)
+
+# Bulk lookups (devices/bulk/): jobs run by `manage.py db_worker` (django-tasks-db, the database
+# as the queue). The bulk lane leaves BULK_RESERVE slots of each window to interactive lookups
+# and queues up to BULK_MAX_WAIT seconds for a slot (README, "Bulk lookups").
+BULK_MAX_ITEMS = env.int("BULK_MAX_ITEMS", default=5000)
+BULK_SHARE = env.float("BULK_SHARE", default=0.3)
+BULK_RESERVE = env.int("BULK_RESERVE", default=2)
+BULK_MAX_WAIT = env.float("BULK_MAX_WAIT", default=30.0)
+# /metrics (devices/metrics.py): these addresses, or a bearer token; never public.
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 LOOKUP_USER_RATE = env.str("LOOKUP_USER_RATE", default="60/m")
 # An owner's list checks each device's state (one devInfo each) by itself up to this many
 # devices; a longer list asks first, naming the vendor calls it will spend.

@@ -3,7 +3,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from devices import health
+from devices import health, metrics
 from devices.signin import ThrottledLoginView
 from devices.sso import views as sso
 from devices.twofactor import views as two_factor
@@ -13,7 +13,9 @@ urlpatterns = [
     path("api/v1/", include("devices.api.urls")),
     path("embed/", include("devices.embed.urls")),
     path("history/", include("devices.history.urls")),
+    path("bulk/", include("devices.bulk.urls")),
     path("healthz", health.healthz, name="healthz"),
+    path("metrics", metrics.metrics_view, name="metrics"),
     path("accounts/login/", ThrottledLoginView.as_view(), name="login"),
     # Also ends the provider's session after a company sign-in (RP-initiated logout).
     path("accounts/logout/", sso.LogoutView.as_view(), name="logout"),

@@ -32,6 +32,8 @@ def test_support_leads_may_also_see_and_export_everyones_lookups(db):
         "devices.view_lookup",
         "devices.view_all_lookups",
         "devices.export_lookups",
+        "bulk.run_bulk_lookups",
+        "bulk.view_bulkjob",
     }
 
 

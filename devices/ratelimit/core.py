@@ -8,12 +8,14 @@ the admin budget meter. README (Architecture, "The outbound limiter") has the de
 
 from __future__ import annotations
 
+import math
 import re
 import secrets
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -21,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.signals import setting_changed
 
+from devices import metrics
 from devices.stores import PerProcess
 
 if TYPE_CHECKING:
@@ -30,6 +33,10 @@ if TYPE_CHECKING:
 STORE_RETRY_AFTER = 5.0
 # How often a caller looks again when its slot is held by a call still under way.
 IN_FLIGHT_POLL = 0.02
+# The same for a bulk caller, and while others come first: gentler, since every look takes
+# the store's write lock that people's lookups need (SQLite's busy handler backs off up to
+# 100 ms when it is contended).
+BULK_POLL = 0.1
 
 BUSY_MESSAGE = "The vendor's request budget is in use; try again in {seconds:.1f} s."
 STORE_MESSAGE = "The rate limiter's store is unreachable ({error}); try again in {seconds:.0f} s."
@@ -96,6 +103,43 @@ class Attempt:
     at: float
 
 
+class Lane:
+    """Who is asking: a person waiting on a page (the API, the sidebar), or a bulk job."""
+
+    INTERACTIVE = "interactive"
+    BULK = "bulk"
+
+
+@dataclass(frozen=True)
+class Ask:
+    """What a caller brings to the store besides its wait budget.
+
+    Interactive callers are served fairly by `person`: each gets a tag one slot later than that
+    person's previous one, and a waiting caller is admitted only while fewer callers with
+    earlier tags wait than slots are free. Bulk callers (`lane` BULK) take a slot only while
+    `keep_free` slots stay free after it and no interactive caller waits; while one waits, bulk
+    may still hold up to `share` slots of the window.
+    """
+
+    lane: str = Lane.INTERACTIVE
+    person: str = ""
+    keep_free: int = 0
+    share: int = 0
+
+    @property
+    def bulk(self) -> bool:
+        return self.lane == Lane.BULK
+
+    @property
+    def poll(self) -> float:
+        return BULK_POLL if self.bulk else IN_FLIGHT_POLL
+
+
+INTERACTIVE = Ask()
+# Slot tokens of bulk calls start with this, so the store can count them in a window.
+BULK_SLOT_MARK = "b:"
+
+
 class WaitingLine:
     """One waiting caller per key and process goes to the store; the others queue here.
 
@@ -142,19 +186,26 @@ class SlidingLogLimiter:
         self.meter = meter
         self.line = WaitingLine()
 
-    def reserve(self, key: str, *, timeout: float, hold: float) -> Slot:
+    def reserve(self, key: str, *, timeout: float, hold: float, ask: Ask = INTERACTIVE) -> Slot:
         """Take a slot for a call that may last up to `hold` seconds, waiting up to `timeout`.
+
+        `ask`: the caller's lane and person (see Ask).
 
         Raises VendorBusy at once when the wait is known to exceed what is left of the timeout,
         and LimiterUnavailable when the store fails. A call that never calls `finish()` (its
         process was killed) keeps its slot `hold` seconds, plus a window.
         """
         started = time.monotonic()
-        token = secrets.token_hex(8)
-        with self.line.turn(key, timeout=timeout, retry_after=self.window):
+        token = (BULK_SLOT_MARK if ask.bulk else "") + secrets.token_hex(8)
+        # One caller per lane and person of this process goes to the store: a bulk caller
+        # waiting for a spare slot, or one person's burst, holds up nobody else's turn there.
+        line = f"{key}|{ask.lane}|{ask.person}"
+        with self.line.turn(line, timeout=timeout, retry_after=self.window):
             while True:
                 waited = time.monotonic() - started
-                attempt = self._attempt(key, budget=timeout - waited, hold=hold, token=token)
+                attempt = self._attempt(
+                    key, budget=timeout - waited, hold=hold, token=token, ask=ask
+                )
                 if attempt.wait <= 0:
                     break
                 time.sleep(attempt.wait)
@@ -164,7 +215,11 @@ class SlidingLogLimiter:
         self.meter.admitted(key, at=attempt.at, waited=waited)
         return Slot(time.monotonic() - started, partial(self._finish, key, token))
 
-    def _attempt(self, key: str, *, budget: float, hold: float, token: str) -> Attempt:
+    def _attempt(
+        self, key: str, *, budget: float, hold: float, token: str, ask: Ask = INTERACTIVE
+    ) -> Attempt:
+        """An interactive caller that has to wait is listed as waiting (with its fair tag)
+        until it is admitted, refused, or its budget ends."""
         raise NotImplementedError
 
     def _finish(self, key: str, token: str) -> None:
@@ -221,6 +276,28 @@ def _on_setting_changed(*, setting: str, **kwargs: Any) -> None:
 setting_changed.connect(_on_setting_changed, dispatch_uid="devices.ratelimit.reset")
 
 
+@dataclass(frozen=True)
+class Caller:
+    """On whose behalf this thread calls the vendor: set by the lookup service."""
+
+    lane: str = Lane.INTERACTIVE
+    person: str = ""
+
+
+PAGE_CALLER = Caller()
+_caller: ContextVar[Caller] = ContextVar("vendor_caller", default=PAGE_CALLER)
+
+
+@contextmanager
+def calling_as(*, lane: str, person: str) -> Iterator[None]:
+    """Vendor calls made inside take their slots in `lane`, for `person`."""
+    token = _caller.set(Caller(lane, person))
+    try:
+        yield
+    finally:
+        _caller.reset(token)
+
+
 def acquire_vendor_slot(key: str) -> Callable[[], None]:
     """Right before every HTTP send to the vendor, with the credential's appId as `key`.
 
@@ -228,9 +305,35 @@ def acquire_vendor_slot(key: str) -> Callable[[], None]:
     its admission until period + VENDOR_WINDOW_MARGIN after it is over. A caller queues at most
     VENDOR_MAX_WAIT (2 s) for a slot; past that it gets VendorBusy at once, and the page answers
     503 with Retry-After. Returns the function to call when the vendor call is over.
+
+    Interactive callers waiting for a slot are served fairly by `person`. The bulk lane takes a
+    slot only while BULK_RESERVE slots of the window stay free, so a page arriving meanwhile
+    finds one at once; while interactive callers wait it holds at most BULK_SHARE of the
+    window's slots. It may queue BULK_MAX_WAIT. The lane and person are the thread's
+    (`calling_as`); interactive and nobody's by default.
     """
-    slot = get_limiter().reserve(key, timeout=settings.VENDOR_MAX_WAIT, hold=vendor_call_limit())
-    return slot.finish
+    lane, person = _caller.get().lane, _caller.get().person
+    if lane == Lane.BULK:
+        slot = get_limiter().reserve(
+            key, timeout=settings.BULK_MAX_WAIT, hold=vendor_call_limit(), ask=bulk_ask()
+        )
+    else:
+        slot = get_limiter().reserve(
+            key,
+            timeout=settings.VENDOR_MAX_WAIT,
+            hold=vendor_call_limit(),
+            ask=Ask(person=person),
+        )
+    return metrics.slot_taken(lane, slot.waited, slot.finish)
+
+
+def bulk_ask() -> Ask:
+    """The bulk lane's terms from the settings: BULK_RESERVE slots left free (at most
+    rate - 1), and floor(rate * BULK_SHARE) slots while interactive callers wait."""
+    count, _period = parse_rate(settings.VENDOR_RATE)
+    keep_free = max(0, min(settings.BULK_RESERVE, count - 1))
+    share = max(0, min(math.floor(count * settings.BULK_SHARE), count))
+    return Ask(lane=Lane.BULK, keep_free=keep_free, share=share)
 
 
 def vendor_call_limit() -> float:

@@ -11,7 +11,14 @@ import math
 
 import redis
 
-from devices.ratelimit.core import IN_FLIGHT_POLL, Attempt, LimiterUnavailable, SlidingLogLimiter
+from devices.ratelimit.core import (
+    BULK_SLOT_MARK,
+    INTERACTIVE,
+    Ask,
+    Attempt,
+    LimiterUnavailable,
+    SlidingLogLimiter,
+)
 from devices.ratelimit.metering import RedisMeter
 from devices.stores import REDIS_ERRORS, lua_script
 
@@ -45,17 +52,30 @@ class RedisLimiter(SlidingLogLimiter):
         # The braces (a hash tag) keep one key's data in one slot of a Redis Cluster.
         return f"{self.prefix}{{{key}}}:{part}"
 
-    def _attempt(self, key: str, *, budget: float, hold: float, token: str) -> Attempt:
+    def _attempt(
+        self, key: str, *, budget: float, hold: float, token: str, ask: Ask = INTERACTIVE
+    ) -> Attempt:
         try:
             wait, now = self._acquire(
-                keys=[self._key(key, "log"), self._key(key, "pause")],
+                keys=[
+                    self._key(key, "log"),
+                    self._key(key, "pause"),
+                    self._key(key, "waiting"),
+                    self._key(key, "deadlines"),
+                    self._key(key, "persons"),
+                ],
                 args=[
                     self.rate,
                     round(self.window * MICROSECONDS),
                     token,
                     max(math.floor(budget * MICROSECONDS), 0),
                     round(hold * MICROSECONDS),
-                    round(IN_FLIGHT_POLL * MICROSECONDS),
+                    round(ask.poll * MICROSECONDS),
+                    "1" if ask.bulk else "0",
+                    ask.person,
+                    ask.keep_free,
+                    ask.share,
+                    BULK_SLOT_MARK,
                 ],
             )
         except REDIS_ERRORS as error:

@@ -11,7 +11,14 @@ import os
 import sqlite3
 import time
 
-from devices.ratelimit.core import IN_FLIGHT_POLL, Attempt, LimiterUnavailable, SlidingLogLimiter
+from devices.ratelimit.core import (
+    BULK_SLOT_MARK,
+    INTERACTIVE,
+    Ask,
+    Attempt,
+    LimiterUnavailable,
+    SlidingLogLimiter,
+)
 from devices.ratelimit.metering import SqliteMeter
 from devices.stores import SQLITE_ERRORS, SqliteFile
 
@@ -27,6 +34,13 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS limiter_slots (key TEXT NOT NULL, ts REAL NOT NULL, token TEXT);
 CREATE INDEX IF NOT EXISTS limiter_slots_key_ts ON limiter_slots (key, ts);
 CREATE TABLE IF NOT EXISTS limiter_pause (key TEXT PRIMARY KEY, until REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS limiter_waiting (
+    key TEXT NOT NULL, token TEXT NOT NULL, tag REAL NOT NULL, deadline REAL NOT NULL,
+    PRIMARY KEY (key, token)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS limiter_person (
+    key TEXT NOT NULL, person TEXT NOT NULL, next REAL NOT NULL, PRIMARY KEY (key, person)
+) WITHOUT ROWID;
 """
 
 
@@ -42,15 +56,26 @@ class SqliteLimiter(SlidingLogLimiter):
     def __repr__(self) -> str:
         return f"SqliteLimiter({self.file.path!r}, rate={self.rate}, window={self.window})"
 
-    def _attempt(self, key: str, *, budget: float, hold: float, token: str) -> Attempt:
+    def _attempt(
+        self, key: str, *, budget: float, hold: float, token: str, ask: Ask = INTERACTIVE
+    ) -> Attempt:
         try:
             with self.file.transaction(max(budget, 0.0) + SQLITE_LOCK_GRACE) as conn:
-                return self._check_and_admit(conn, key, budget=budget, hold=hold, token=token)
+                return self._check_and_admit(
+                    conn, key, budget=budget, hold=hold, token=token, ask=ask
+                )
         except SQLITE_ERRORS as error:
             raise LimiterUnavailable.from_error(error, key) from error
 
     def _check_and_admit(
-        self, conn: sqlite3.Connection, key: str, *, budget: float, hold: float, token: str
+        self,
+        conn: sqlite3.Connection,
+        key: str,
+        *,
+        budget: float,
+        hold: float,
+        token: str,
+        ask: Ask,
     ) -> Attempt:
         now = time.time()
         wait = 0.0
@@ -60,37 +85,116 @@ class SqliteLimiter(SlidingLogLimiter):
         conn.execute(
             "DELETE FROM limiter_slots WHERE key = ? AND ts <= ?", (key, now - self.window)
         )
+        conn.execute("DELETE FROM limiter_waiting WHERE key = ? AND deadline < ?", (key, now))
+        if not ask.bulk:
+            self._join_waiting(conn, key, token, ask.person, now=now, deadline=now + budget)
         if not wait:
             (count,) = conn.execute(
                 "SELECT count(*) FROM limiter_slots WHERE key = ?", (key,)
             ).fetchone()
-            if count >= self.rate:
-                # The entry that must age out before one more call fits in the window.
-                (blocking,) = conn.execute(
-                    "SELECT ts FROM limiter_slots WHERE key = ? ORDER BY ts LIMIT 1 OFFSET ?",
-                    (key, count - self.rate),
+            # The slots this caller may fill: fewer than rate when others come first.
+            if ask.bulk:
+                (waiting,) = conn.execute(
+                    "SELECT count(*) FROM limiter_waiting WHERE key = ?", (key,)
                 ).fetchone()
-                if blocking > now:
-                    # A call still under way: it frees its slot a window after it ends, so no
-                    # sooner than a window from now; look again soon, it may end any moment.
-                    wait = self.window if self.window > budget else IN_FLIGHT_POLL
-                else:
-                    wait = max(blocking + self.window - now, 1e-6)
+                limit = self.rate - ask.keep_free
+                if waiting:
+                    (bulk,) = conn.execute(
+                        "SELECT count(*) FROM limiter_slots WHERE key = ? AND token LIKE ?",
+                        (key, BULK_SLOT_MARK + "%"),
+                    ).fetchone()
+                    limit = count + 1 if bulk < ask.share else 0
+                    limit = min(limit, self.rate)
+            else:
+                (ahead,) = conn.execute(
+                    "SELECT count(*) FROM limiter_waiting AS other, limiter_waiting AS me "
+                    "WHERE me.key = ? AND me.token = ? AND other.key = me.key "
+                    "AND (other.tag < me.tag OR (other.tag = me.tag AND other.token < me.token))",
+                    (key, token),
+                ).fetchone()
+                limit = self.rate - ahead
+            if count >= limit:
+                wait = self._wait_for(
+                    conn, key, count=count, limit=limit, now=now, budget=budget, poll=ask.poll
+                )
         if not wait:
             conn.execute(
                 "INSERT INTO limiter_slots (key, ts, token) VALUES (?, ?, ?)",
                 (key, now + hold, token),
             )
+            conn.execute("DELETE FROM limiter_waiting WHERE key = ? AND token = ?", (key, token))
             if now - self._pruned_at > 60:
                 self._prune(conn, now)
             return Attempt(0.0, now)
-        return Attempt(-wait if wait > budget else wait, now)
+        if wait > budget:
+            conn.execute("DELETE FROM limiter_waiting WHERE key = ? AND token = ?", (key, token))
+            return Attempt(-wait, now)
+        return Attempt(wait, now)
+
+    def _join_waiting(
+        self,
+        conn: sqlite3.Connection,
+        key: str,
+        token: str,
+        person: str,
+        *,
+        now: float,
+        deadline: float,
+    ) -> None:
+        """A caller's first attempt takes its fair tag: one slot after its person's last."""
+        listed = conn.execute(
+            "UPDATE limiter_waiting SET deadline = ? WHERE key = ? AND token = ?",
+            (deadline, key, token),
+        ).rowcount
+        if listed:
+            return
+        row = conn.execute(
+            "SELECT next FROM limiter_person WHERE key = ? AND person = ?", (key, person)
+        ).fetchone()
+        tag = max(now, row[0]) if row else now
+        conn.execute(
+            "INSERT INTO limiter_person (key, person, next) VALUES (?, ?, ?) "
+            "ON CONFLICT (key, person) DO UPDATE SET next = excluded.next",
+            (key, person, tag + self.window / self.rate),
+        )
+        conn.execute(
+            "INSERT INTO limiter_waiting (key, token, tag, deadline) VALUES (?, ?, ?, ?)",
+            (key, token, tag, deadline),
+        )
+
+    def _wait_for(
+        self,
+        conn: sqlite3.Connection,
+        key: str,
+        *,
+        count: int,
+        limit: int,
+        now: float,
+        budget: float,
+        poll: float,
+    ) -> float:
+        """How long until a caller allowed `limit` slots may look again."""
+        if limit <= 0:
+            # Others come first (earlier callers, or people while bulk has its share): look
+            # again soon, they may be served any moment.
+            return poll
+        # The entry that must age out before one more call fits in the window.
+        (blocking,) = conn.execute(
+            "SELECT ts FROM limiter_slots WHERE key = ? ORDER BY ts LIMIT 1 OFFSET ?",
+            (key, count - limit),
+        ).fetchone()
+        if blocking > now:
+            # A call still under way: it frees its slot a window after it ends, so no
+            # sooner than a window from now; look again soon, it may end any moment.
+            return self.window if self.window > budget else poll
+        return max(blocking + self.window - now, 1e-6)
 
     def _prune(self, conn: sqlite3.Connection, now: float) -> None:
         self._pruned_at = now
         # Logs of keys no longer used; a live key trims its own log on every call.
         conn.execute("DELETE FROM limiter_slots WHERE ts < ?", (now - STALE_LOG,))
         conn.execute("DELETE FROM limiter_pause WHERE until < ?", (now,))
+        conn.execute("DELETE FROM limiter_person WHERE next < ?", (now - STALE_LOG,))
 
     def _finish(self, key: str, token: str) -> None:
         # The call is over now, not when this process next gets the file's write lock.

@@ -1,4 +1,6 @@
 import secrets
+import subprocess
+import sys
 
 from django.conf import settings
 from django.contrib.auth.models import Group, User
@@ -13,7 +15,7 @@ DEMO_USER = "demo"
 class Command(BaseCommand):
     help = (
         "The demo behind `make run`: migrate, create a demo login, register a sandbox credential, "
-        "start the sandbox vendor and the web server."
+        "start the sandbox vendor, a bulk-lookup worker and the web server."
     )
 
     def add_arguments(self, parser):
@@ -49,15 +51,22 @@ class Command(BaseCommand):
             default=True,
             stdout=self.stdout,
         )
+        # The bulk lookups' task worker (django-tasks-db), in its own process like in production.
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "django", "db_worker"], cwd=settings.BASE_DIR
+        )
         self.stdout.write(
             self.style.SUCCESS(
                 f"\nSupportDesk demo: http://{host}:{port}/\n"
                 f"  log in as {DEMO_USER!r} with password {password!r}\n"
                 f"  sandbox vendor at {sandbox.base_url} (stats: {sandbox.base_url}/_stats)\n"
+                f"  bulk-lookup worker: process {worker.pid}\n"
                 f"  debug: {settings.DEBUG}. Stop with Ctrl-C.\n"
             )
         )
         try:
             call_command("runserver", f"{host}:{port}", use_reloader=False, skip_checks=True)
         finally:
+            worker.terminate()
+            worker.wait(10)
             sandbox.stop()
