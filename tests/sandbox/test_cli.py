@@ -2,6 +2,7 @@
 
 import os
 import re
+import select
 import shlex
 import signal
 import socket
@@ -39,6 +40,12 @@ def _start(*args: str, env: dict[str, str]) -> subprocess.Popen:
         # KeyboardInterrupt.
         preexec_fn=_interruptible,
     )
+
+
+def _next_error_line(process: subprocess.Popen, seconds: float = 10) -> str:
+    """The next line on its stderr, or "" if none comes within `seconds`."""
+    ready, _, _ = select.select([process.stderr], [], [], seconds)
+    return process.stderr.readline() if ready else ""
 
 
 def _interruptible() -> None:
@@ -84,13 +91,17 @@ def test_generated_credentials_are_printed_with_a_set_credential_command_that_wo
 def test_credentials_from_the_environment_are_used_and_never_printed():
     env = {**_clean_env(), "SANDBOX_APP_TOKEN": "env-token-1234", "SANDBOX_APP_KEY": "env-key-5678"}
     process = _start("--app-id", "my-app", "--verbose", env=env)
+    logged = ""
     try:
         banner, note, command = _read_lines(process, 3)
         url = re.search(r"http://127\.0\.0\.1:\d+", banner).group(0)
         app = SandboxApp("my-app", "env-token-1234", "env-key-5678")
         answer = post(url, DEV_LIST, app, now=time.time(), fields={"accessId": "1"}).json()
+        # The access log line is written as the answer goes out: wait for it before stopping.
+        logged = _next_error_line(process)
     finally:
         out, err = _stop(process)
+    err = logged + err
     everything = banner + note + command + out + err
     assert answer["code"] == 0
     assert "env-token-1234" not in everything
