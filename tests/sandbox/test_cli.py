@@ -2,7 +2,7 @@
 
 import os
 import re
-import select
+import selectors
 import shlex
 import signal
 import socket
@@ -44,7 +44,10 @@ def _start(*args: str, env: dict[str, str]) -> subprocess.Popen:
 
 def _next_error_line(process: subprocess.Popen, seconds: float = 10) -> str:
     """The next line on its stderr, or "" if none comes within `seconds`."""
-    ready, _, _ = select.select([process.stderr], [], [], seconds)
+    # A selector, not select(): a long suite has file descriptors past select()'s 1024.
+    with selectors.DefaultSelector() as selector:
+        selector.register(process.stderr, selectors.EVENT_READ)
+        ready = selector.select(seconds)
     return process.stderr.readline() if ready else ""
 
 
