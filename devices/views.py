@@ -39,6 +39,7 @@ from devices.presenters.sim_data import data_reading
 from devices.presenters.user import UserPage, user_page
 
 LOOKUP_PERMISSION = "devices.lookup_devices"
+BULK_PERMISSION = "bulk.run_bulk_lookups"
 RATE_GROUP = "lookups"
 RATE_LIMITED = "Per-person lookup limit reached ({rate})."
 NOT_A_LIST_CHECK = "Not a row check of a device list this person opened."
@@ -87,7 +88,11 @@ def search(request: HttpRequest) -> HttpResponse:
             return redirect(form.target_url())
         if form.is_valid():  # several identifiers, or a user id without its minus: choose
             context = {"form": form, "has_credential": bool(credentials)}
-            context["candidates"] = candidate_notes(form.candidates)
+            candidates = context["candidates"] = candidate_notes(form.candidates)
+            if len(candidates.bulk_values) > 1 and request.user.has_perm(BULK_PERMISSION):
+                # Several at once: the bulk form, filled in, for the person to start.
+                query = {"identifiers": "\n".join(candidates.bulk_values), "reason": reason}
+                context["bulk_url"] = f"{reverse('bulk:new')}?{urlencode(query)}"
             return render(request, "devices/search.html", context)
         _search_usage(request, count=True)
         if form.attempted_value:

@@ -33,6 +33,9 @@ WHITENOISE_AUTOREFRESH = True
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
 
 # On SQLite the test database is a file, not memory: the bulk tests run a real task worker
-# (`manage.py db_worker`) in another process against it.
+# (`manage.py db_worker`) in another process against it. One file per test run, so that two
+# runs in one checkout never share (and corrupt) it.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}  # noqa: F405
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": str(VAR_DIR / f"test-db-{os.getpid()}.sqlite3")  # noqa: F405
+    }

@@ -1,6 +1,9 @@
 """The search page: one box, a detected kind, and a redirect to the deep link."""
 
+from urllib.parse import urlencode
+
 import pytest
+from django.contrib.auth.models import Permission, User
 
 from devices.models import Credential, Lookup
 from devices.sandbox.data import FAMILY, device_by_key
@@ -164,6 +167,30 @@ def test_several_identifiers_pasted_at_once_are_listed_as_links_without_a_lookup
     assert "bad/one" in content and 'href="/devices/sn/bad/one' not in content
     assert vendor_requests(sandbox) == 0
     assert not Lookup.objects.exists()
+
+
+def test_several_identifiers_offer_a_bulk_job_to_who_may_run_one(
+    staff, client, credential, sandbox
+):
+    sn, sn2 = device_by_key("offline-hours").sn, device_by_key("asleep").sn
+    pasted = {"q": f"{sn.lower()}\n{sn2}\nbad/one", "reason": "T-7"}
+    client.force_login(staff)
+    assert "bulk job" not in client.post("/", pasted).content.decode()
+
+    staff.user_permissions.add(
+        Permission.objects.get(content_type__app_label="bulk", codename="run_bulk_lookups")
+    )
+    staff = User.objects.get(pk=staff.pk)  # permissions are cached on the instance
+    client.force_login(staff)
+    content = client.post("/", pasted).content.decode()
+    bulk = f'href="/bulk/?{urlencode({"identifiers": f"{sn}\n{sn2}", "reason": "T-7"})}"'
+    assert bulk.replace("&", "&amp;") in content
+    assert "Look all 2 up at once in a bulk job" in content
+    # The bulk form comes filled in, for the person to read and start: nothing is asked yet.
+    form = client.get(f"/bulk/?{urlencode({'identifiers': f'{sn}\n{sn2}', 'reason': 'T-7'})}")
+    assert f"{sn}\n{sn2}</textarea>" in form.content.decode()
+    assert 'value="T-7"' in form.content.decode()
+    assert vendor_requests(sandbox) == 0
 
 
 def test_a_positive_user_id_asks_whether_the_minus_was_lost(staff_client, sandbox):

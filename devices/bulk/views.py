@@ -35,7 +35,10 @@ def _own_job(request: HttpRequest, job_id: int) -> BulkJob:
 @bulk_required
 @require_http_methods(["GET", "POST"])
 def bulk_new(request: HttpRequest) -> HttpResponse:
-    form = BulkForm(request.POST or None, request.FILES or None)
+    # A GET may bring identifiers to fill in (the search box's "look all up at once"); the
+    # person still reads them and starts the job.
+    prefill = {name: request.GET.get(name, "") for name in ("identifiers", "reason")}
+    form = BulkForm(request.POST or None, request.FILES or None, initial=prefill)
     invalid, parsed = [], None
     if request.method == "POST" and form.is_valid():
         if form.needs_confirmation:

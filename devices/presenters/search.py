@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -44,6 +44,9 @@ class CandidateList:
 
     title: str
     links: list[CandidateLink]
+    # The identifiers a bulk job could look up at once (several pasted, none of them a
+    # "did you mean"); empty when there is no such choice.
+    bulk_values: list[str] = field(default_factory=list)
 
 
 def candidate_notes(candidates: list) -> CandidateList:
@@ -79,4 +82,4 @@ def candidate_notes(candidates: list) -> CandidateList:
         len(candidates),
     ) % {"count": len(candidates)}
     links = [CandidateLink(kind_label(c.kind), c.value, c.url, c.error) for c in candidates]
-    return CandidateList(title, links)
+    return CandidateList(title, links, [c.value for c in candidates if c.url])
