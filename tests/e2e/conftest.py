@@ -9,6 +9,7 @@ support user are created through manage.py against the app's database, so nothin
 state with the Django test database.
 """
 
+import itertools
 import os
 import shutil
 import socket
@@ -43,6 +44,9 @@ PASSWORD = "e2e correct horse battery staple"
 ADMIN_USERNAME = "root"
 
 
+_people = itertools.count(1)
+
+
 @dataclass(frozen=True)
 class LiveApp:
     url: str
@@ -50,9 +54,11 @@ class LiveApp:
     password: str
     env: dict
 
-    def with_new_person(self, username: str) -> "LiveApp":
-        """The app signed into by a new support person of its own, for a test that reads the
-        person's history (My lookups) and must not see what other tests of the session did."""
+    def with_new_person(self, username: str = "") -> "LiveApp":
+        """The app signed into by a new support person of their own, for a test that reads the
+        person's history (My lookups) or spends their lookup allowance (60 a minute), and so
+        must not share them with the session's other tests. A fresh name when none is given."""
+        username = username or f"agent-{next(_people)}"
         _manage(self.env, "shell", "-c", CREATE_USER.format(username=username, password=PASSWORD))
         return replace(self, username=username)
 

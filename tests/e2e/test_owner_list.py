@@ -42,6 +42,8 @@ CHINESE = {
 
 
 def _sign_in(page, live_app) -> None:
+    # A person of their own: a list's checks spend the person's lookup allowance.
+    live_app = live_app.with_new_person()
     page.goto("/")
     page.locator("input[name=username]").fill(live_app.username)
     page.locator("input[name=password]").fill(live_app.password)
