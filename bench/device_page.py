@@ -16,8 +16,9 @@ other so that the machine's load is the same for all:
    `?access_id=` its owner, so both calls are made fresh, in parallel;
 3. uncached page, owner from devInfo: the same without `?access_id=` (the list waits for
    devInfo's ownerId: two calls one after the other; for comparison);
-4. cached page: the page of (2) again without `?refresh=1`, both answers from the cache. Timed at
-   the client over loopback HTTP, so the figure is an upper bound of the server's time;
+4. cached page: the page of (2) again without `?refresh=1`, both answers from the cache: the
+   server's own time (its `Server-Timing` header, from the first middleware that sees the request
+   to the response), and the time at the client over loopback HTTP, an upper bound;
 5. for comparison, a WiFi camera's page (one devInfo, no owner's list), uncached and cached: what
    the page cost before issue 10, so that the owner's list's own cost shows.
 
@@ -82,10 +83,13 @@ def main() -> None:
         session = stack.session()
         page = f"{stack.urls[0]}/devices/sn/{device.sn}/"
 
+        server_ms: list[float] = []
+
         def get(url: str, expected: str = "5,120 of 5,120 MB") -> None:
             response = session.get(url, timeout=10)
             if response.status_code != 200 or expected not in response.text:
                 raise RuntimeError(f"{url}: HTTP {response.status_code}, not the expected page")
+            server_ms.append(float(response.headers["Server-Timing"].partition("dur=")[2]))
 
         def bare() -> None:
             client.device_info(sn=device.sn, owner_id=owner)
@@ -102,7 +106,7 @@ def main() -> None:
             get(wifi, "Offline for")
         results: dict[str, list[float]] = {"bare": [], "parallel": [], "sequential": []}
         results["wifi_uncached"] = []
-        results["cached"], results["wifi"] = [], []
+        results["cached"], results["wifi"], results["cached_server"] = [], [], []
         for _ in range(args.rounds):
             results["bare"].append(timed(bare))
             time.sleep(0.3)
@@ -114,6 +118,7 @@ def main() -> None:
             time.sleep(0.3)
             for _ in range(5):
                 results["cached"].append(timed(lambda: get(cached)))
+                results["cached_server"].append(server_ms[-1])
                 results["wifi"].append(timed(lambda: get(wifi, "Offline for")))
         stats = stack.sandbox_stats()
 
@@ -136,9 +141,10 @@ def main() -> None:
         if key == "parallel":
             verdict = "  OK" if ratio <= TARGET_RATIO else f"  <-- over {TARGET_RATIO}x"
         print(f"{summary(name, results[key])}  = {ratio:.2f}x bare{verdict}")
-    cached_ms = statistics.median(results["cached"])
+    cached_ms = statistics.median(results["cached_server"])
     verdict = "  OK" if cached_ms <= TARGET_CACHED_MS else f"  <-- over {TARGET_CACHED_MS:g} ms"
-    print(f"{summary('cached page (client-timed)', results['cached'])}{verdict}")
+    print(f"{summary('cached page (server time)', results['cached_server'])}{verdict}")
+    print(summary("cached page (client-timed)", results["cached"]))
     print(summary("cached WiFi camera page (one call)", results["wifi"]))
 
 

@@ -1,4 +1,8 @@
-"""Request ids and client addresses in the audit log: trusted only from our own proxy."""
+"""Request ids and client addresses in the audit log: trusted only from our own proxy; and the
+application's time on every answer."""
+
+import re
+import time
 
 from devices.models import Lookup
 
@@ -30,3 +34,12 @@ def test_a_malformed_forwarded_address_falls_back_to_the_peer(staff_client, sett
     staff_client.get(PAGE, REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="<script>")
 
     assert Lookup.objects.get().client_ip == "10.0.0.1"
+
+
+def test_every_answer_says_how_long_the_application_took(staff_client):
+    started = time.perf_counter()
+    response = staff_client.get(PAGE)
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    match = re.fullmatch(r"app;dur=(\d+\.\d)", response["Server-Timing"])
+    assert match, response["Server-Timing"]
+    assert 0 < float(match.group(1)) <= elapsed_ms

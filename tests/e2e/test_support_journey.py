@@ -47,6 +47,9 @@ def _watch_console(page) -> list[str]:
 
 def _log_in(page, live_app) -> None:
     page.goto("/")
+    # A person of their own: My lookups lists exactly this test's lookups, and owner's lists
+    # checking their rows spend only this person's allowance.
+    live_app = live_app.with_new_person()
     page.get_by_label("Username").fill(live_app.username)
     page.get_by_label("Password").fill(live_app.password)
     page.get_by_role("button", name="Sign in").click()
@@ -54,8 +57,6 @@ def _log_in(page, live_app) -> None:
 
 
 def test_a_support_person_finds_out_what_is_wrong_with_a_camera(browser, live_app, screenshots):
-    # Their own person: My lookups below counts exactly this journey's lookups.
-    live_app = live_app.with_new_person("journey")
     context = _context(browser, live_app, DESKTOP)
     page = context.new_page()
     problems = _watch_console(page)
