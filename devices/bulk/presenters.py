@@ -67,9 +67,11 @@ class ResultRow:
         return asdict(self)
 
 
-def _plan(kind: type, numbers: list | None, now: datetime) -> tuple[str, str]:
+def _plan(kind: type, numbers: list | None, now: datetime, *, answered: bool) -> tuple[str, str]:
+    """(state, end) of a plan; a device that answered without one has "No plan", as its page
+    says; an item with no device answer has nothing to say."""
     if not numbers:
-        return "", ""
+        return (_("No plan"), "") if answered else ("", "")
     status, end = numbers
     state = plan_state(kind(srv_status=status, end_time=end), now)
     ends = ""
@@ -83,8 +85,11 @@ def result_row(item: BulkItem, now: datetime) -> ResultRow:
     lookup = item.lookup
     verdict, tone = row_verdict(lookup) if lookup is not None else ("", "neutral")
     badge = outcome_badge(item.outcome) if item.outcome else None
-    storage_state, storage_end = _plan(gwell.StoragePlan, facts.get("storage"), now)
-    sim_state, sim_end = _plan(gwell.SimPlan, facts.get("sim"), now)
+    answered = "online" in facts  # a device's answer (not a list's, not a failure)
+    storage_state, storage_end = _plan(
+        gwell.StoragePlan, facts.get("storage"), now, answered=answered
+    )
+    sim_state, sim_end = _plan(gwell.SimPlan, facts.get("sim"), now, answered=answered)
     online = ""
     if "online" in facts:
         online = online_badge(facts["online"]).text

@@ -197,6 +197,10 @@ def test_exports_have_one_row_per_identifier_with_formula_cells_made_text(bulk_c
     ]
     sim_expired = rows[2]
     assert sim_expired[rows[0].index("SIM plan")] == "Expired"
+    # A device that answered without a plan has "No plan", as its page says; a user's list
+    # has no plan to speak of.
+    assert rows[1][rows[0].index("SIM plan")] == "No plan"
+    assert rows[3][rows[0].index("SIM plan")] == ""
     assert sim_expired[rows[0].index("vendor requestId")]
     response = bulk_client.get(f"/bulk/{job.pk}/export.xlsx")
     sheet = load_workbook(io.BytesIO(response.content)).active
