@@ -10,18 +10,13 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, connections, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
-from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy
 
 from devices import failures, gwell, last_good, metrics, vendor_status
 from devices.audit import (
@@ -33,31 +28,30 @@ from devices.audit import (
     new_lookup,
 )
 from devices.coalescing import Source, fetch_lookup
-from devices.credentials import (
-    InsecureVendorURL,
-    NoCredential,
-    UnknownCredential,
-    vendor_url_problem,
+from devices.credential_services import (
+    UNKNOWN_OWNER,
+    credential_get,
+    mark_credential,
+    vendor_client,
 )
-from devices.failures import CheckReading, CredentialSign
+from devices.failures import CredentialSign
 from devices.gwell.results import loads, parse_device_list, parse_device_report
 from devices.history import recording as history
-from devices.models import Credential, Lookup, Profile
+from devices.models import Lookup, Profile
 from devices.ratelimit import (
     Lane,
     VendorBusy,
-    acquire_vendor_slot,
     calling_as,
     get_limiter,
     vendor_call_limit,
 )
 
+if TYPE_CHECKING:
+    from devices.page_lookups import Future
+
 log = logging.getLogger("supportdesk.lookups")
 
 INTERNAL_ERROR = failures.INTERNAL_AUDIT_TEXT
-# The vendor's table marks accessId as required; its own example sends -1 when the owner is not
-# known, which is what support staff usually have.
-UNKNOWN_OWNER = "-1"
 # The audit row's columns for what the vendor says.
 REQUEST_ID_LENGTH = Lookup._meta.get_field("request_id").max_length
 MESSAGE_LENGTH = Lookup._meta.get_field("vendor_message").max_length
@@ -90,73 +84,10 @@ class LookupResult:
         return self.error is not None and self.data is not None
 
 
-def credential_choices() -> list[Credential]:
-    """The enabled credentials and their health, for a region choice. Secrets are not loaded
-    (nor decrypted)."""
-    return list(
-        Credential.objects.filter(enabled=True)
-        .only("name", "region", "is_default", "last_ok_at", "last_error_at")
-        .order_by("-is_default", "name")
-    )
-
-
-def credential_get(*, name: str | None = None) -> Credential:
-    """The enabled credential with that name, or the default one (or the only one)."""
-    enabled = Credential.objects.filter(enabled=True)
-    if name:
-        try:
-            return enabled.get(name=name)
-        except Credential.DoesNotExist:
-            raise UnknownCredential(name) from None
-    credential = enabled.order_by("-is_default", "name").first()
-    if credential is None:
-        raise NoCredential()
-    return credential
-
-
-def credential_save(credential: Credential) -> None:
-    """Save; a new default un-defaults the others, and the first credential becomes the default."""
-    with transaction.atomic():
-        others = Credential.objects.exclude(pk=credential.pk)
-        if credential.is_default:
-            # Before saving: the unique partial index allows one default at any instant.
-            others.filter(is_default=True).update(is_default=False)
-        elif not others.filter(is_default=True).exists():
-            credential.is_default = True
-        credential.save()
-
-
-def credential_ensure_default() -> None:
-    """After a delete: if credentials remain and none is the default, the first one becomes it."""
-    with transaction.atomic():
-        if Credential.objects.filter(is_default=True).exists():
-            return
-        first = Credential.objects.order_by("-enabled", "name").values_list("pk", flat=True)[:1]
-        Credential.objects.filter(pk__in=list(first)).update(is_default=True)
-
-
 def person_set_time_zone(*, user, time_zone: str) -> None:
     """The zone this person's pages show times in ("" or the site's TIME_ZONE: the site's)."""
     zone = "" if time_zone == settings.TIME_ZONE else time_zone
     Profile.objects.update_or_create(user=user, defaults={"time_zone": zone})
-
-
-def vendor_client(credential: Credential) -> gwell.VendorClient:
-    """The client for one credential; InsecureVendorURL when its base URL breaks the rule."""
-    problem = vendor_url_problem(
-        credential.base_url, allow_insecure=settings.VENDOR_ALLOW_INSECURE_URLS
-    )
-    if problem:
-        raise InsecureVendorURL(problem)
-    return gwell.VendorClient(
-        credential.app(),
-        timeout=settings.VENDOR_TIMEOUT,
-        max_body_bytes=settings.VENDOR_MAX_BODY_BYTES,
-        before_send=partial(acquire_vendor_slot, credential.app_id),
-        not_found_codes=settings.VENDOR_NOT_FOUND_CODES,
-        rate_limit_codes=settings.VENDOR_RATE_LIMIT_CODES,
-        credential_codes=settings.VENDOR_CREDENTIAL_CODES,
-    )
 
 
 def lookup_device(
@@ -201,8 +132,13 @@ def list_user_devices(
     refresh: bool = False,
     summarise: Summarise | None = None,
     lane: str = Lane.INTERACTIVE,
+    fetching: Future | None = None,
+    follows: Lookup | None = None,
 ) -> LookupResult:
-    """Every device on a vendor-cloud user's account, owned or shared with them."""
+    """Every device on a vendor-cloud user's account, owned or shared with them.
+
+    `fetching`: the same list already being fetched alongside (`page_lookups`); `follows`: the
+    lookup this one was made for (a device page's owner list)."""
     return _run_lookup(
         audit=audit,
         kind=Lookup.Kind.USER,
@@ -215,151 +151,9 @@ def list_user_devices(
         cache_key=f"devList:{user_id}",
         summarise=summarise,
         lane=lane,
+        fetching=fetching,
+        follows=follows,
     )
-
-
-@dataclass
-class DeviceLookups:
-    """A device, and its owner's device list: the only answer that holds a SIM's data figures
-    (devList's `fourCard`). `owner_list` is None when it was not asked for (`owner_list_note`
-    says why when that matters)."""
-
-    device: LookupResult
-    owner_list: LookupResult | None = None
-    owner_list_skipped: str = ""  # OWNER_LIST_NEEDS_REASON, or "" (asked, or not needed)
-
-
-# Why a device page did not ask for the owner's list.
-OWNER_LIST_NEEDS_REASON = "needs_reason"
-
-
-def lookup_device_and_owner_list(
-    *,
-    audit: AuditContext,
-    kind: str,
-    value: str,
-    owner_id: str = "",
-    credential_name: str | None = None,
-    refresh: bool = False,
-    summarise: Summarise | None = None,
-    summarise_list: Callable[[str], Summarise] | None = None,
-) -> DeviceLookups:
-    """A device (`lookup_device`) and, when it has an owner, the owner's device list
-    (`list_user_devices`), for the data left on its SIM.
-
-    With the owner known from the link, both are asked at once: the list is fetched in a thread
-    while devInfo is asked here. Otherwise the list is asked after devInfo, and only for a bound
-    device with a SIM plan (a WiFi camera has no data to show). The list goes through the same
-    cache, coalescing, limiter and audit as the user's page, so it costs one vendor call per
-    owner per cache period. Where the audit policy wants a reason for a user lookup and none was
-    given, the list is not asked for (`owner_list_skipped`)."""
-    needs_reason = settings.AUDIT_REQUIRE_REASON_FOR_USER_LOOKUPS and not audit.reason
-    fetching = None
-    if owner_id and not needs_reason:
-        fetching = _fetch_alongside(
-            credential_name=credential_name,
-            cache_key=f"devList:{owner_id}",
-            call=lambda client: client.device_list(user_id=owner_id),
-            refresh=refresh,
-            person=str(audit.user.pk),
-        )
-    try:
-        device = lookup_device(
-            audit=audit,
-            kind=kind,
-            value=value,
-            owner_id=owner_id,
-            credential_name=credential_name,
-            refresh=refresh,
-            summarise=summarise,
-        )
-    except BaseException:
-        if fetching is not None:
-            fetching.cancel()
-        raise
-    owner = owner_id or _owner_with_sim(device.data)
-    if not owner:
-        return DeviceLookups(device)
-    if needs_reason:
-        return DeviceLookups(device, owner_list_skipped=OWNER_LIST_NEEDS_REASON)
-    owner_list = _run_lookup(
-        audit=audit,
-        kind=Lookup.Kind.USER,
-        value=owner,
-        credential_name=credential_name,
-        refresh=refresh,
-        endpoint=Lookup.Endpoint.DEV_LIST,
-        call=lambda client: client.device_list(user_id=owner),
-        parse=parse_device_list,
-        cache_key=f"devList:{owner}",
-        summarise=summarise_list(owner) if summarise_list else None,
-        fetching=fetching if owner == owner_id else None,
-        # Read for the device's page, not searched for: My lookups lists the device alone.
-        follows=device.lookup,
-    )
-    return DeviceLookups(device, owner_list)
-
-
-def _owner_with_sim(report: gwell.DeviceReport | None) -> str:
-    """The owner of a bound device with a SIM plan, from devInfo; "" otherwise."""
-    if report is None or report.sim is None or not report.device.is_bound:
-        return ""
-    return report.device.owner_id or ""
-
-
-class Future:
-    """A fetch running in its own thread; `result()` waits for it and returns or raises as the
-    fetch did. `store_key` says which answer it fetches."""
-
-    def __init__(self, credential: Credential, store_key: str, work: Callable[[], Any]) -> None:
-        self.credential = credential  # read once, for the lookup that picks the answer up
-        self.store_key = store_key
-        self._future = _ALONGSIDE.submit(work)
-
-    def result(self) -> Any:
-        return self._future.result()
-
-    def cancel(self) -> None:
-        self._future.cancel()
-
-
-# Threads for the fetches that run alongside a page's main lookup. Each waits on the vendor (I/O),
-# so a few are plenty; a full pool only delays the extra fetch, never the page's own.
-_ALONGSIDE = ThreadPoolExecutor(max_workers=8, thread_name_prefix="lookup-alongside")
-
-
-def _fetch_alongside(
-    *,
-    credential_name: str | None,
-    cache_key: str,
-    call: Callable[[gwell.VendorClient], Any],
-    refresh: bool,
-    person: str,
-) -> Future | None:
-    """Start fetching another answer (cache, coalescing, limiter, vendor) in a thread, for a
-    `_run_lookup` of the same key to pick up. The credential is read here, in the request's
-    thread; the thread itself never touches the database. None when there is no credential to
-    use: the lookup then fails on its own, with its audit row."""
-    try:
-        credential = credential_get(name=credential_name)
-    except Exception:
-        return None
-    store_key = f"{credential.pk}:{credential.app_id}:{cache_key}"
-
-    def produce() -> str:
-        # A person's page: the interactive lane, in that person's turn (the thread does not
-        # inherit the request's context).
-        with calling_as(lane=Lane.INTERACTIVE, person=person):
-            data = call(vendor_client(credential))
-        return json.dumps(data.raw, ensure_ascii=False, default=str)
-
-    def work() -> Any:
-        try:
-            return _fetch(store_key, produce, refresh=refresh)
-        finally:
-            connections.close_all()  # this thread's own, should anything have opened one
-
-    return Future(credential, store_key, work)
 
 
 def record_refused_lookup(
@@ -456,10 +250,12 @@ def _run_lookup(
             return json.dumps(data.raw, ensure_ascii=False, default=str)
 
         if fetching is not None and fetching.store_key == store_key:
-            # Started alongside another lookup (`_fetch_alongside`): the same fetch, its answer.
+            # Started alongside another lookup (`page_lookups`): the same fetch, its answer.
             payload, source, stored_at = fetching.result()
         else:
-            payload, source, stored_at = _fetch(store_key, produce, refresh=refresh, lane=lane)
+            payload, source, stored_at = fetch_answer(
+                store_key, produce, refresh=refresh, lane=lane
+            )
         # Fresh, cached or shared: every answer is read from its payload the same way.
         result.data = parse(loads(payload))
         result.fetched_at = datetime.fromtimestamp(stored_at, tz=UTC)
@@ -467,7 +263,7 @@ def _run_lookup(
         lookup.outcome = Lookup.Outcome.OK
         lookup.request_id = auditable(result.data.request_id or "", REQUEST_ID_LENGTH)
         if source == Source.FRESH:
-            _mark_credential(credential, ok=True)
+            mark_credential(credential, ok=True)
             last_good.remember(store_key, payload=payload, stored_at=stored_at)
             history.record_answer(credential, result.data)  # a devInfo report's snapshot
         if summarise is not None:
@@ -487,7 +283,7 @@ def _run_lookup(
     return result
 
 
-def _fetch(
+def fetch_answer(
     store_key: str, produce: Callable[[], str], *, refresh: bool, lane: str = Lane.INTERACTIVE
 ):
     """The answer from the cache, a simultaneous identical lookup, or the vendor (limited)."""
@@ -570,96 +366,6 @@ def _after_failure(
         # Everyone holds off this app until the time the vendor named.
         get_limiter().pause(lookup.credential.app_id, retry_after or DEFAULT_PAUSE_SECONDS)
     if failure.credential == CredentialSign.WORKS:
-        _mark_credential(lookup.credential, ok=True)
+        mark_credential(lookup.credential, ok=True)
     elif failure.credential == CredentialSign.FAILING:
-        _mark_credential(lookup.credential, ok=False, message=lookup.vendor_message)
-
-
-# A good call is noted at most this often: at 10 calls a second the row would be a hot spot.
-MARK_OK_EVERY = timedelta(seconds=60)
-
-
-def _mark_credential(credential: Credential, *, ok: bool, message: str = "") -> None:
-    # update(), not save(): never rewrite the encrypted secrets from a lookup.
-    now = timezone.now()
-    try:
-        if ok:
-            stale = Q(last_ok_at__isnull=True) | Q(last_ok_at__lt=now - MARK_OK_EVERY)
-            stale |= Q(last_error_at__gt=F("last_ok_at"))  # a recovery is noted at once
-            Credential.objects.filter(stale, pk=credential.pk).update(last_ok_at=now)
-        else:
-            Credential.objects.filter(pk=credential.pk).update(
-                last_error_at=now, last_error=auditable(message, MESSAGE_LENGTH)
-            )
-    except (OperationalError, InterfaceError) as error:
-        # A note on the credential's health; the lookup it comes from must not fail for it.
-        log.warning("credential %s: health not noted (%s)", credential.pk, type(error).__name__)
-
-
-@dataclass
-class CredentialCheck:
-    """A check's verdict. `message` is English (the credential's last failure, the command's
-    output); `text()` is the same in the reader's language (admin)."""
-
-    accepted: bool
-    template: Promise
-    params: dict[str, Any]
-    request_id: str | None = None
-
-    @property
-    def message(self) -> str:
-        return failures.in_english(self.template) % self.params
-
-    def text(self) -> str:
-        return str(self.template) % self.params
-
-
-CHECK_ACCEPTED = gettext_lazy("The vendor accepted the signature (requestId %(request_id)s).")
-CHECK_ACCEPTED_WITH_CODE = gettext_lazy(
-    "The vendor accepted the signature but answered code %(code)s: %(msg)s "
-    "(requestId %(request_id)s)."
-)
-CHECK_REFUSED = gettext_lazy(
-    "The vendor accepted the signature but refused the call with code %(code)s: %(msg)s "
-    "(requestId %(request_id)s). The credential is not working."
-)
-CHECK_REJECTED = gettext_lazy("The vendor rejected the signature: %(error)s")
-CHECK_CREDENTIAL_REJECTED = gettext_lazy(
-    "The vendor rejected the credential with code %(code)s: %(msg)s (requestId %(request_id)s)."
-)
-CHECK_UNREACHABLE = gettext_lazy("Could not check the credential: %(error)s")
-
-
-def credential_check(*, credential: Credential) -> CredentialCheck:
-    """One signed call (a device list for an unknown user) to see whether the vendor accepts us.
-
-    Only a good answer or "not found" passes: any other code is a failure, with its code."""
-    try:
-        answer = vendor_client(credential).device_list(user_id=UNKNOWN_OWNER)
-    except Exception as error:
-        check = _check_failed(error)
-    else:
-        check = CredentialCheck(
-            True, CHECK_ACCEPTED, {"request_id": answer.request_id}, answer.request_id
-        )
-    _mark_credential(credential, ok=check.accepted, message=check.message)
-    return check
-
-
-def _check_failed(error: Exception) -> CredentialCheck:
-    reading = failures.failure_of(error).check
-    request_id = getattr(error, "request_id", None)
-    if isinstance(error, gwell.VendorError) and error.code is not None:
-        coded = {"code": error.code, "msg": error.vendor_message or "", "request_id": request_id}
-        if reading == CheckReading.ACCEPTED:
-            return CredentialCheck(True, CHECK_ACCEPTED_WITH_CODE, coded, request_id)
-        if reading == CheckReading.REFUSED:
-            return CredentialCheck(False, CHECK_REFUSED, coded, request_id)
-        if reading == CheckReading.REJECTED and not isinstance(error, gwell.SignatureRejected):
-            return CredentialCheck(False, CHECK_CREDENTIAL_REJECTED, coded, request_id)
-    if reading == CheckReading.REJECTED:
-        return CredentialCheck(False, CHECK_REJECTED, {"error": str(error)}, request_id)
-    if not failures.is_known(error) and not isinstance(error, ValueError):
-        log.exception("credential check failed unexpectedly")
-        return CredentialCheck(False, CHECK_UNREACHABLE, {"error": failures.audit_text(error)})
-    return CredentialCheck(False, CHECK_UNREACHABLE, {"error": str(error)})
+        mark_credential(lookup.credential, ok=False, message=lookup.vendor_message)

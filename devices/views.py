@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from django_ratelimit.core import get_usage
 from django_ratelimit.decorators import ratelimit
 
-from devices import forms, preferences, selectors, services
+from devices import credential_services, forms, page_lookups, preferences, selectors, services
 from devices.audit import AuditContext
 from devices.models import Lookup
 from devices.presenters.device import DevicePage, device_page
@@ -69,7 +69,7 @@ def _search_limited(request: HttpRequest) -> bool:
 @lookup_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def search(request: HttpRequest) -> HttpResponse:
-    credentials = services.credential_choices()
+    credentials = credential_services.credential_choices()
     if request.method == "POST":
         form = forms.SearchForm(request.POST, credentials=credentials)
         reason = forms.normalise_reason(request.POST.get("reason", ""))[:200]
@@ -141,7 +141,7 @@ def _device_page(request: HttpRequest, form: forms.LookupForm) -> HttpResponse:
     if refused := _refusal(request, form):
         return refused
     data = form.cleaned_data
-    lookups = services.lookup_device_and_owner_list(
+    lookups = page_lookups.lookup_device_and_owner_list(
         audit=AuditContext.of_request(request, reason=data["reason"]),
         kind=form.kind,
         value=data["value"],
@@ -369,7 +369,7 @@ def _lookup_page(
             lookup=result.lookup,
             now=now,
             retry_after=result.retry_after,
-            credentials=services.credential_choices(),
+            credentials=credential_services.credential_choices(),
         )
     colleagues = selectors.recent_colleague_lookups(
         user=request.user, kind=form.kind, value=form.value

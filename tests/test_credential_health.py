@@ -11,7 +11,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 
-from devices import services
+from devices import credential_services
 from devices.admin.credentials import credential_health
 from devices.models import Credential
 from tests.helpers import inject, page_text, sign_in_verified
@@ -26,7 +26,7 @@ def wrong_token(credential: Credential) -> Credential:
 
 
 def test_a_check_with_a_wrong_app_token_fails_with_the_vendors_code_and_message(credential):
-    check = services.credential_check(credential=wrong_token(credential))
+    check = credential_services.credential_check(credential=wrong_token(credential))
 
     assert not check.accepted
     assert check.message.startswith(
@@ -39,11 +39,11 @@ def test_a_check_with_a_wrong_app_token_fails_with_the_vendors_code_and_message(
 
 
 def test_a_credential_that_worked_turns_failing_when_its_token_is_refused(credential):
-    assert services.credential_check(credential=credential).accepted
+    assert credential_services.credential_check(credential=credential).accepted
     credential.refresh_from_db()
     assert credential_health(credential) == "working"
 
-    services.credential_check(credential=wrong_token(credential))
+    credential_services.credential_check(credential=wrong_token(credential))
 
     credential.refresh_from_db()
     assert credential_health(credential) == "failing"
@@ -55,7 +55,7 @@ def test_a_credential_that_worked_turns_failing_when_its_token_is_refused(creden
 def test_any_other_code_fails_the_check_with_its_code_and_message(credential, sandbox, code, msg):
     inject(sandbox, "code", code=code, msg=msg)
 
-    check = services.credential_check(credential=credential)
+    check = credential_services.credential_check(credential=credential)
 
     assert not check.accepted
     assert f"code {code}: {msg}" in check.message
@@ -67,7 +67,7 @@ def test_any_other_code_fails_the_check_with_its_code_and_message(credential, sa
 def test_not_found_passes_the_check(credential, sandbox, code):
     inject(sandbox, "code", code=code, msg="no record found")
 
-    check = services.credential_check(credential=credential)
+    check = credential_services.credential_check(credential=credential)
 
     assert check.accepted
     assert f"answered code {code}" in check.message
@@ -78,7 +78,7 @@ def test_not_found_passes_the_check(credential, sandbox, code):
 def test_the_check_reads_in_the_readers_language(credential):
     from django.utils import translation
 
-    check = services.credential_check(credential=wrong_token(credential))
+    check = credential_services.credential_check(credential=wrong_token(credential))
 
     with translation.override("zh-hans"):
         assert check.text().startswith("厂商以代码 10003 拒绝了该凭据：appToken invalid")

@@ -20,7 +20,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
 
-from devices import services
+from devices import credential_services
 from devices.admin.meter import can_see_meter, meter_page
 from devices.models import Credential
 
@@ -71,7 +71,7 @@ class CredentialForm(forms.ModelForm):
 
     def validate_constraints(self) -> None:
         # Ticking "default" is how the default changes: saving un-defaults the others first
-        # (services.credential_save), so the one-default constraint must not refuse it.
+        # (credential_services.credential_save), so the one-default constraint must not refuse it.
         exclude = self._get_validation_exclusions() | {"is_default"}
         try:
             self.instance.validate_constraints(exclude=exclude)
@@ -151,17 +151,17 @@ class CredentialAdmin(admin.ModelAdmin):
         return credential_health(credential)
 
     def save_model(self, request, obj, form, change) -> None:
-        services.credential_save(obj)
+        credential_services.credential_save(obj)
 
     def delete_model(self, request, obj) -> None:
         with transaction.atomic():
             super().delete_model(request, obj)
-            services.credential_ensure_default()
+            credential_services.credential_ensure_default()
 
     def delete_queryset(self, request, queryset) -> None:
         with transaction.atomic():
             super().delete_queryset(request, queryset)
-            services.credential_ensure_default()
+            credential_services.credential_ensure_default()
 
     @admin.action(description=_("Test connection (one signed call to the vendor)"))
     def test_connection(self, request: HttpRequest, queryset: QuerySet[Credential]) -> None:
@@ -169,7 +169,7 @@ class CredentialAdmin(admin.ModelAdmin):
             self._report_check(request, credential)
 
     def _report_check(self, request: HttpRequest, credential: Credential) -> None:
-        check = services.credential_check(credential=credential)
+        check = credential_services.credential_check(credential=credential)
         level = messages.SUCCESS if check.accepted else messages.ERROR
         self.message_user(request, f"{credential.name}: {check.text()}", level)
 

@@ -6,7 +6,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from devices import services
+from devices import credential_services
 from devices.bulk import parsing
 from devices.forms import clean_reason
 
@@ -43,7 +43,7 @@ class BulkForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.credentials = services.credential_choices()
+        self.credentials = credential_services.credential_choices()
         choices = [("", _("Default"))] + [(c.name, c.name) for c in self.credentials]
         self.fields["credential"].choices = choices
         self.parsed: parsing.Parsed | None = None

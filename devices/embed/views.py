@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 from django_ratelimit.core import get_usage
 
-from devices import failures, forms, services
+from devices import credential_services, failures, forms, services
 from devices.audit import AuditContext
 from devices.embed.framing import frame_ancestors, frameable_by_helpdesks
 from devices.models import Lookup
@@ -80,7 +80,7 @@ def sidebar(request: HttpRequest) -> HttpResponse:
         message = _("Your account may not look up devices. Ask an admin.")
         context = _context(request, failure=ErrorPanel(_("Not allowed"), message, "", 403))
         return render(request, TEMPLATE, context, status=403)
-    credentials = services.credential_choices()
+    credentials = credential_services.credential_choices()
     if not request.GET.get("q", "").strip():
         return render(request, TEMPLATE, _context(request, form=forms.SearchForm(credentials=())))
     form = forms.SearchForm(request.GET, credentials=credentials)

@@ -2,7 +2,7 @@
 flowInfo fields (lifetime use, activation region, ICCID history).
 
 devInfo has no data figures; devList's `fourCard` has them, for each device of a user. The device
-page asks for its owner's list (`services.lookup_device_and_owner_list`) and reads this device's
+page asks for its owner's list (`page_lookups.lookup_device_and_owner_list`) and reads this device's
 entry here.
 """
 

@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from devices.credential_services import credential_check, credential_get
 from devices.credentials import CredentialNotFound
 from devices.crypto import SecretUnavailable
-from devices.services import credential_check, credential_get
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@ import os
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from devices import services
+from devices import credential_services
 from devices.models import Credential
 
 MISSING_SECRET = (
@@ -72,7 +72,7 @@ class Command(BaseCommand):
                 f"{field}: {' '.join(m)}" for field, m in error.message_dict.items()
             )
             raise CommandError(problems) from None
-        services.credential_save(credential)
+        credential_services.credential_save(credential)
         verb = "Created" if created else "Updated"
         default = " (default)" if credential.is_default else ""
         self.stdout.write(self.style.SUCCESS(f"{verb} credential {name}{default}."))
