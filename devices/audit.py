@@ -127,7 +127,17 @@ def fits_int32(number: int | None) -> bool:
 def new_lookup(
     *, audit: AuditContext, kind: str, value: str, owner_id: str = "", **fields: Any
 ) -> Lookup:
-    return Lookup.objects.create(
+    """The audit row of a lookup, written now (`draft_lookup`, saved)."""
+    lookup = draft_lookup(audit=audit, kind=kind, value=value, owner_id=owner_id, **fields)
+    lookup.save(force_insert=True)
+    return lookup
+
+
+def draft_lookup(
+    *, audit: AuditContext, kind: str, value: str, owner_id: str = "", **fields: Any
+) -> Lookup:
+    """The audit row of a lookup, not yet written: `complete_lookup` writes it in one go."""
+    return Lookup(
         user=audit.user,
         username=audit.user.get_username(),
         kind=kind,

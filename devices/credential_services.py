@@ -104,13 +104,18 @@ MARK_OK_EVERY = timedelta(seconds=60)
 
 
 def mark_credential(credential: Credential, *, ok: bool, message: str = "") -> None:
+    """Note that the credential worked (at most every MARK_OK_EVERY, and at once after a failure)
+    or failed, with the failure's message."""
     # update(), not save(): never rewrite the encrypted secrets from a lookup.
     now = timezone.now()
     try:
         if ok:
+            if not _ok_worth_noting(credential, now):
+                return  # as the row read for this lookup says: noted a moment ago
             stale = Q(last_ok_at__isnull=True) | Q(last_ok_at__lt=now - MARK_OK_EVERY)
             stale |= Q(last_error_at__gt=F("last_ok_at"))  # a recovery is noted at once
             Credential.objects.filter(stale, pk=credential.pk).update(last_ok_at=now)
+            credential.last_ok_at = now
         else:
             Credential.objects.filter(pk=credential.pk).update(
                 last_error_at=now, last_error=auditable(message, MESSAGE_LENGTH)
@@ -118,6 +123,14 @@ def mark_credential(credential: Credential, *, ok: bool, message: str = "") -> N
     except (OperationalError, InterfaceError) as error:
         # A note on the credential's health; the lookup it comes from must not fail for it.
         log.warning("credential %s: health not noted (%s)", credential.pk, type(error).__name__)
+
+
+def _ok_worth_noting(credential: Credential, now) -> bool:
+    """Whether the row, as this lookup read it, would take a new "worked" time."""
+    last_ok, last_error = credential.last_ok_at, credential.last_error_at
+    if last_ok is None or last_ok < now - MARK_OK_EVERY:
+        return True
+    return last_error is not None and last_error > last_ok
 
 
 @dataclass

@@ -3,6 +3,7 @@ fetched side by side when the owner is known from the link."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -14,6 +15,7 @@ from django.db import connections
 
 from devices import gwell, services
 from devices.audit import AuditContext
+from devices.coalescing import Source, cached_lookup
 from devices.credential_services import credential_get
 from devices.models import Credential
 from devices.ratelimit import Lane, calling_as
@@ -74,6 +76,8 @@ def lookup_device_and_owner_list(
             credential_name=credential_name,
             refresh=refresh,
             summarise=summarise,
+            # Read once for both (`_fetch_alongside`).
+            credential=fetching.credential if fetching else None,
         )
     except BaseException:
         if fetching is not None:
@@ -105,16 +109,21 @@ def _owner_with_sim(report: gwell.DeviceReport | None) -> str:
 
 
 class Future:
-    """A fetch running in its own thread; `result()` waits for it and returns or raises as the
-    fetch did. `store_key` says which answer it fetches."""
+    """A fetch running in its own thread (or already answered from the cache); `result()` waits
+    for it and returns or raises as the fetch did. `store_key` says which answer it fetches."""
 
-    def __init__(self, credential: Credential, store_key: str, work: Callable[[], Any]) -> None:
+    def __init__(
+        self, credential: Credential, store_key: str, future: concurrent.futures.Future
+    ) -> None:
         self.credential = credential  # read once, for the lookup that picks the answer up
         self.store_key = store_key
-        self._future = _ALONGSIDE.submit(work)
+        self._future = future
 
     def result(self) -> Any:
         return self._future.result()
+
+    def done(self) -> bool:
+        return self._future.done()
 
     def cancel(self) -> None:
         self._future.cancel()
@@ -142,6 +151,16 @@ def _fetch_alongside(
     except Exception:
         return None
     store_key = f"{credential.pk}:{credential.app_id}:{cache_key}"
+    if not refresh:
+        # Already in the cache: no thread to start (nothing to wait for).
+        try:
+            entry = cached_lookup(store_key)
+        except Exception:  # the fetch in the thread meets it again, and says so
+            entry = None
+        if entry is not None:
+            answered = concurrent.futures.Future()
+            answered.set_result((entry.payload, Source.CACHED, entry.stored_at))
+            return Future(credential, store_key, answered)
 
     def produce() -> str:
         # A person's page: the interactive lane, in that person's turn (the thread does not
@@ -156,4 +175,4 @@ def _fetch_alongside(
         finally:
             connections.close_all()  # this thread's own, should anything have opened one
 
-    return Future(credential, store_key, work)
+    return Future(credential, store_key, _ALONGSIDE.submit(work))

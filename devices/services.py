@@ -23,11 +23,12 @@ from devices.audit import (
     AuditContext,
     auditable,
     complete_lookup,
+    draft_lookup,
     fits_int32,
     log_lookup,
     new_lookup,
 )
-from devices.coalescing import Source, fetch_lookup
+from devices.coalescing import Source, cached_lookup, fetch_lookup
 from devices.credential_services import (
     UNKNOWN_OWNER,
     credential_get,
@@ -37,7 +38,7 @@ from devices.credential_services import (
 from devices.failures import CredentialSign
 from devices.gwell.results import loads, parse_device_list, parse_device_report
 from devices.history import recording as history
-from devices.models import Lookup, Profile
+from devices.models import Credential, Lookup, Profile
 from devices.ratelimit import (
     Lane,
     VendorBusy,
@@ -100,10 +101,12 @@ def lookup_device(
     refresh: bool = False,
     summarise: Summarise | None = None,
     lane: str = Lane.INTERACTIVE,
+    credential: Credential | None = None,
 ) -> LookupResult:
     """Look up one device by serial number (kind "sn") or vendor device id (kind "dev_id").
 
-    `summarise(report)` gives the verdict the audit row keeps for My lookups."""
+    `summarise(report)` gives the verdict the audit row keeps for My lookups. `credential`: the
+    one `credential_name` names, when the caller has already read it (a device page has)."""
     if kind not in (Lookup.Kind.SERIAL, Lookup.Kind.DEVICE_ID):
         raise ValueError(f"not a device lookup kind: {kind}")
     sn, dev_id = (value, "") if kind == Lookup.Kind.SERIAL else ("", value)
@@ -121,6 +124,7 @@ def lookup_device(
         cache_key=f"devInfo:{kind}:{value}:{owner}",
         summarise=summarise,
         lane=lane,
+        credential=credential,
     )
 
 
@@ -225,17 +229,29 @@ def _run_lookup(
     fetching: Future | None = None,
     follows: Lookup | None = None,
     lane: str = Lane.INTERACTIVE,
+    credential: Credential | None = None,
 ) -> LookupResult:
-    # The row exists before anything can go wrong, so a crash mid-call leaves a "pending" trace.
-    lookup = new_lookup(audit=audit, kind=kind, value=value, owner_id=owner_id, endpoint=endpoint)
+    started = time.monotonic()
+    credential, at_hand = _answer_at_hand(
+        credential_name, cache_key, refresh=refresh, fetching=fetching, credential=credential
+    )
+    row = {"audit": audit, "kind": kind, "value": value, "owner_id": owner_id}
+    if at_hand is None:
+        # The row exists before anything can go wrong or wait, so a crash mid-call leaves a
+        # "pending" trace.
+        lookup = new_lookup(**row, endpoint=endpoint)
+    else:
+        # The answer is already here (the cache, or a fetch alongside that has finished): the
+        # row is written once, complete, a moment from now.
+        lookup = draft_lookup(**row, endpoint=endpoint)
     if follows is not None:  # kept when the row is completed
         lookup.follows = follows
-    started = time.monotonic()
     result = LookupResult(lookup=lookup)
     store_key = None
     asked_vendor = False
     try:
-        credential = fetching.credential if fetching else credential_get(name=credential_name)
+        if credential is None:
+            credential = fetching.credential if fetching else credential_get(name=credential_name)
         lookup.credential = credential
         lookup.credential_name = credential.name
         store_key = f"{credential.pk}:{credential.app_id}:{cache_key}"
@@ -249,7 +265,9 @@ def _run_lookup(
             # The vendor sends no fractions; a stray one (a Decimal here) is cached as text.
             return json.dumps(data.raw, ensure_ascii=False, default=str)
 
-        if fetching is not None and fetching.store_key == store_key:
+        if at_hand is not None:
+            payload, source, stored_at = at_hand
+        elif fetching is not None and fetching.store_key == store_key:
             # Started alongside another lookup (`page_lookups`): the same fetch, its answer.
             payload, source, stored_at = fetching.result()
         else:
@@ -281,6 +299,31 @@ def _run_lookup(
             vendor_status.record(lookup)
             _count(lookup, lane, sent=asked_vendor and not isinstance(result.error, VendorBusy))
     return result
+
+
+def _answer_at_hand(
+    credential_name: str | None,
+    cache_key: str,
+    *,
+    refresh: bool,
+    fetching: Future | None,
+    credential: Credential | None,
+) -> tuple[Credential | None, tuple[str, str, float] | None]:
+    """The credential a lookup uses and, when its answer needs no wait, the answer (payload,
+    source, stored_at): a fetch alongside that has finished, or the cache. (None, None) when
+    either cannot be read here: the lookup then reads them again, and records what fails."""
+    try:
+        if credential is None:
+            credential = fetching.credential if fetching else credential_get(name=credential_name)
+        store_key = f"{credential.pk}:{credential.app_id}:{cache_key}"
+        if fetching is not None and fetching.store_key == store_key:
+            return credential, (fetching.result() if fetching.done() else None)
+        if refresh:
+            return credential, None
+        entry = cached_lookup(store_key)
+    except Exception:
+        return None, None
+    return credential, (None if entry is None else (entry.payload, Source.CACHED, entry.stored_at))
 
 
 def fetch_answer(

@@ -4,6 +4,9 @@ answers cached for exactly what was asked (serial, owner, credential and app).""
 import secrets
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from devices import gwell, services
 from devices.audit import AuditContext
@@ -92,6 +95,28 @@ def test_good_calls_do_not_rewrite_the_credential_row_each_time(staff, credentia
 
     credential.refresh_from_db()
     assert credential.last_ok_at == first
+
+
+def test_a_credential_noted_a_moment_ago_is_not_written_to_at_all(staff, credential, sandbox):
+    """The row the lookup read says it worked seconds ago: not even an UPDATE that matches
+    nothing (each one is a write on the database's busiest moment)."""
+    lookup(staff)
+
+    with CaptureQueriesContext(connection) as queries:
+        lookup(staff, refresh=True)
+
+    assert not [q for q in queries if q["sql"].startswith('UPDATE "devices_credential"')]
+
+
+def test_a_recovery_is_noted_at_once(staff, credential, sandbox):
+    lookup(staff)
+    failed_at = timezone.now()
+    Credential.objects.filter(pk=credential.pk).update(last_error_at=failed_at)
+
+    lookup(staff, refresh=True)
+
+    credential.refresh_from_db()
+    assert credential.last_ok_at > failed_at
 
 
 @pytest.mark.parametrize("refresh", [False, True])
@@ -260,3 +285,41 @@ def test_the_last_good_answer_gets_no_verdict(staff, credential, sandbox):
     assert result.stale
     result.lookup.refresh_from_db()
     assert result.lookup.verdict is None
+
+
+def test_the_row_is_pending_while_the_vendor_is_asked(staff, credential, monkeypatch):
+    """A crash mid-call leaves a trace: the row is written before the call, completed after."""
+    seen = []
+    real_client = services.vendor_client
+
+    def watching_client(used):
+        client = real_client(used)
+        real_device_info = client.device_info
+
+        def device_info(**kwargs):
+            seen.extend(Lookup.objects.values_list("value", "outcome"))
+            return real_device_info(**kwargs)
+
+        client.device_info = device_info
+        return client
+
+    monkeypatch.setattr(services, "vendor_client", watching_client)
+
+    lookup(staff)
+
+    assert seen == [(SN, "pending")]
+    assert Lookup.objects.get().outcome == "ok"
+
+
+def test_a_cached_answer_writes_its_row_once(staff, credential, sandbox):
+    """Nothing to wait for, nothing to lose: one INSERT of the complete row, no UPDATE."""
+    lookup(staff)
+
+    with CaptureQueriesContext(connection) as queries:
+        result = lookup(staff)
+
+    assert result.lookup.source == "cached"
+    writes = [q["sql"].split(" ", 1)[0] for q in queries if '"devices_lookup"' in q["sql"]]
+    assert writes == ["INSERT"]
+    row = Lookup.objects.get(pk=result.lookup.pk)
+    assert (row.outcome, row.source, row.duration_ms is not None) == ("ok", "cached", True)

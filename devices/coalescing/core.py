@@ -196,6 +196,14 @@ class BaseCoordinator:
             source = Source.CACHED if answer.source == Source.CACHED else Source.SHARED
             return answer.payload, source, answer.stored_at
 
+    def cached(self, key: str) -> Entry | None:
+        """The cached answer of `key`, if one is younger than its cache time: one read, no lock,
+        no wait. A store that cannot be used raises LimiterUnavailable."""
+        try:
+            return self._begin(key)[0]
+        except self.store_errors as error:
+            raise LimiterUnavailable.from_error(error, key) from error
+
     def _lead_locally(
         self,
         flight: _Flight,
@@ -447,6 +455,11 @@ setting_changed.connect(_on_setting_changed, dispatch_uid="devices.coalescing.re
 def lookup_wait() -> float:
     """How long a lookup waits for another's vendor call: its slot wait plus its HTTP timeout."""
     return settings.VENDOR_MAX_WAIT + settings.VENDOR_TIMEOUT
+
+
+def cached_lookup(key: str) -> Entry | None:
+    """`get_coordinator().cached`: the answer `fetch_lookup` would give from the cache, or None."""
+    return get_coordinator().cached(key)
 
 
 def fetch_lookup(

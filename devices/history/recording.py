@@ -51,7 +51,9 @@ def snapshot_record(
                 last_seen_at=at,
                 times_seen=F("times_seen") + 1,
             )
-            latest.refresh_from_db()
+            # As the row now says (it is locked until the transaction ends).
+            latest.previously_seen_at, latest.last_seen_at = latest.last_seen_at, at
+            latest.times_seen += 1
             return latest
         return Snapshot.objects.create(
             credential=credential,

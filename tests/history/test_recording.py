@@ -201,3 +201,15 @@ def test_an_api_lookup_records_one_too(client, staff, credential):
 
     assert answer.status_code == 200
     assert Snapshot.objects.get().device_id == str(data.device_by_key("charging").dev_id)
+
+
+def test_an_extended_snapshot_is_returned_as_the_row_now_says(credential):
+    first_seen = timezone.now() - timedelta(minutes=5)
+    snapshot_record(credential=credential, report=report(), at=first_seen)
+
+    returned = snapshot_record(credential=credential, report=report(), at=timezone.now())
+
+    stored = Snapshot.objects.get()
+    fields = ("first_seen_at", "previously_seen_at", "last_seen_at", "times_seen")
+    assert [getattr(returned, name) for name in fields] == [getattr(stored, n) for n in fields]
+    assert stored.previously_seen_at == first_seen
