@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from devices.history.changes import since_last_lookup
 from devices.history.chart import DAYS, history_chart
-from devices.history.selectors import latest_snapshots, snapshots_of_device
+from devices.history.selectors import panel_snapshots
 
 register = template.Library()
 
@@ -24,16 +24,12 @@ def device_history(context: template.Context) -> dict[str, Any]:
         return {"shown": False}
     now = timezone.now()
     device = {"credential_id": lookup.credential_id, "device_id": page.device_id}
-    recent = snapshots_of_device(**device, since=now - timedelta(days=DAYS))
-    # The last two snapshots are among the chart's when it has two (every other one was last
-    # seen before them); otherwise the previous one may be older than the chart.
-    latest = sorted(recent, key=lambda row: (row.last_seen_at, row.id))[-2:]
-    if len(latest) < 2:
-        latest = latest_snapshots(**device)
+    snapshots = panel_snapshots(**device, since=now - timedelta(days=DAYS))
+    latest = sorted(snapshots, key=lambda row: (row.last_seen_at, row.id))[-2:]
     return {
         "shown": True,
         "summary": since_last_lookup(latest, now),
-        "history": history_chart(recent, now),
+        "history": history_chart(snapshots, now),  # those of its days
         "lookup": lookup,
         "history_device_id": page.device_id,
         "watch_seconds": f"{settings.WATCH_POLL_SECONDS:g}",
