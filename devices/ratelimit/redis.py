@@ -28,7 +28,9 @@ MICROSECONDS = 1_000_000
 
 
 class RedisLimiter(SlidingLogLimiter):
-    """Per key: `<prefix>{key}:log`, a sorted set of slots, and `<prefix>{key}:pause`."""
+    """Per key: `<prefix>{key}:log`, a sorted set of slots, `<prefix>{key}:pause`, the waiting
+    interactive callers (`waiting`, `deadlines`, `persons`) and when one last came
+    (`people_seen`)."""
 
     def __init__(
         self,
@@ -63,6 +65,7 @@ class RedisLimiter(SlidingLogLimiter):
                     self._key(key, "waiting"),
                     self._key(key, "deadlines"),
                     self._key(key, "persons"),
+                    self._key(key, "people_seen"),
                 ],
                 args=[
                     self.rate,
@@ -76,6 +79,7 @@ class RedisLimiter(SlidingLogLimiter):
                     ask.keep_free,
                     ask.share,
                     BULK_SLOT_MARK,
+                    -1 if ask.reserve_for == math.inf else round(ask.reserve_for * MICROSECONDS),
                 ],
             )
         except REDIS_ERRORS as error:
