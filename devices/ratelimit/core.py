@@ -97,10 +97,12 @@ class Slot:
 class Attempt:
     """One check-and-admit in the store. `wait`: 0 = admitted, > 0 = sleep that long and try
     again, < 0 = refused (minus the wait, which exceeds the caller's budget). `at`: the store's
-    clock at the check, epoch seconds (what the meter records)."""
+    clock at the check, epoch seconds (what the meter records). `metered`: the store recorded
+    the admission for the meter in the same transaction (one write lock fewer)."""
 
     wait: float
     at: float
+    metered: bool = False
 
 
 class Lane:
@@ -207,7 +209,7 @@ class SlidingLogLimiter:
             while True:
                 waited = time.monotonic() - started
                 attempt = self._attempt(
-                    key, budget=timeout - waited, hold=hold, token=token, ask=ask
+                    key, budget=timeout - waited, hold=hold, token=token, ask=ask, waited=waited
                 )
                 if attempt.wait <= 0:
                     break
@@ -215,14 +217,23 @@ class SlidingLogLimiter:
         if attempt.wait < 0:
             self.meter.refused(key, at=attempt.at)
             raise VendorBusy(-attempt.wait, key)
-        self.meter.admitted(key, at=attempt.at, waited=waited)
+        if not attempt.metered:
+            self.meter.admitted(key, at=attempt.at, waited=waited)
         return Slot(time.monotonic() - started, partial(self._finish, key, token))
 
     def _attempt(
-        self, key: str, *, budget: float, hold: float, token: str, ask: Ask = INTERACTIVE
+        self,
+        key: str,
+        *,
+        budget: float,
+        hold: float,
+        token: str,
+        ask: Ask = INTERACTIVE,
+        waited: float = 0.0,
     ) -> Attempt:
         """An interactive caller that has to wait is listed as waiting (with its fair tag)
-        until it is admitted, refused, or its budget ends."""
+        until it is admitted, refused, or its budget ends. `waited`: how long the caller has
+        waited so far (for the meter)."""
         raise NotImplementedError
 
     def _finish(self, key: str, token: str) -> None:

@@ -55,7 +55,14 @@ class RedisLimiter(SlidingLogLimiter):
         return f"{self.prefix}{{{key}}}:{part}"
 
     def _attempt(
-        self, key: str, *, budget: float, hold: float, token: str, ask: Ask = INTERACTIVE
+        self,
+        key: str,
+        *,
+        budget: float,
+        hold: float,
+        token: str,
+        ask: Ask = INTERACTIVE,
+        waited: float = 0.0,
     ) -> Attempt:
         try:
             wait, now = self._acquire(

@@ -60,13 +60,27 @@ class SqliteLimiter(SlidingLogLimiter):
         return f"SqliteLimiter({self.file.path!r}, rate={self.rate}, window={self.window})"
 
     def _attempt(
-        self, key: str, *, budget: float, hold: float, token: str, ask: Ask = INTERACTIVE
+        self,
+        key: str,
+        *,
+        budget: float,
+        hold: float,
+        token: str,
+        ask: Ask = INTERACTIVE,
+        waited: float = 0.0,
     ) -> Attempt:
         try:
             with self.file.transaction(max(budget, 0.0) + SQLITE_LOCK_GRACE) as conn:
-                return self._check_and_admit(
+                attempt = self._check_and_admit(
                     conn, key, budget=budget, hold=hold, token=token, ask=ask
                 )
+                meter = self.meter
+                if attempt.wait == 0 and isinstance(meter, SqliteMeter) and meter.file is self.file:
+                    # The meter's row goes in with the slot: one write lock per admission,
+                    # not two (people's lookups queue for it behind the bulk lane's).
+                    meter.record_admitted(conn, key, at=attempt.at, waited=waited)
+                    return Attempt(0.0, attempt.at, metered=True)
+                return attempt
         except SQLITE_ERRORS as error:
             raise LimiterUnavailable.from_error(error, key) from error
 
