@@ -12,7 +12,8 @@ One run, side by side, against the sandbox vendor in its own process (answers af
    the limiter's interactive lane; the job is --workers sequential callers in the bulk lane in
    other processes, as `db_worker` processes work a job's items, paused between its blocks.
    Alternating keeps whatever else the machine does from favouring either side;
-2. the job alone, for its rate against the whole budget;
+2. the job alone, once nobody has looked up for --reserve-for seconds (the bulk lane then
+   keeps no slots free), for its rate against the whole budget;
 3. a colleague's single lookup while another person bursts 60 at once (the job still running).
 
 Printed: interactive slot-wait p50 / p95 with and without the job and their ratio (target
@@ -72,14 +73,24 @@ def _new_limiter(spec: dict):
     return SqliteLimiter(spec["path"], rate=RATE, window=WINDOW)
 
 
+# How long people's calls held their slots before the window's second (admission to finish).
+held: list[float] = []
+
+
 def make_client(spec: dict, ask: Ask, waits: list[float] | None = None) -> VendorClient:
     limiter = make_limiter(spec)
 
     def before_send():
         slot = limiter.reserve(APP_ID, timeout=spec["max_wait"], hold=HOLD, ask=ask)
+        admitted = time.monotonic()
         if waits is not None:
             waits.append(slot.waited)
-        return slot.finish
+
+        def finish() -> None:
+            held.append(time.monotonic() - admitted)
+            slot.finish()
+
+        return finish
 
     app = AppCredentials(
         base_url=spec["sandbox"], app_id=APP_ID, app_token=spec["token"], app_key=spec["key"]
@@ -224,10 +235,19 @@ def vendor(spec: dict, what: str) -> dict:
     return requests.get(spec["sandbox"] + "/_stats", timeout=5).json()
 
 
-def run(spec: dict, *, seconds: float, rounds: int, people_rate: float, workers: int) -> dict:
+def run(
+    spec: dict,
+    *,
+    seconds: float,
+    rounds: int,
+    people_rate: float,
+    workers: int,
+    reserve_for: float,
+) -> dict:
     """`rounds` pairs of blocks, people alone then people beside the job, so that whatever
     else the machine does falls on both alike; then the job alone, then the burst."""
     results: dict = {"alone_blocks": [], "with_job_blocks": [], "job_items": 0}
+    held.clear()
     most = {"max_in_any_1s": 0, "refused_rate_limit": 0}
 
     def note_vendor() -> None:
@@ -252,12 +272,14 @@ def run(spec: dict, *, seconds: float, rounds: int, people_rate: float, workers:
         note_vendor()
     results["alone"] = pooled(results["alone_blocks"])
     results["with_job"] = pooled(results["with_job_blocks"])
+    results["call"] = sum(held) / len(held) if held else 0.0
     results["job_rate"] = results["job_items"] / sum(
         block["seconds"] for block in results["with_job_blocks"]
     )
 
     job.resume()
-    time.sleep(0.5)
+    # Nobody has looked up since the last block: the reserve lapses, then the job is measured.
+    time.sleep(0.5 + (reserve_for if reserve_for < 60 else 0.0))
     before = job.done.value
     time.sleep(seconds)
     results["job_alone_rate"] = (job.done.value - before) / seconds
@@ -293,7 +315,19 @@ def report(reserve: int, results: dict) -> None:
         f"  job beside people: {results['job_rate']:.2f}/s of {leftover:.2f}/s left over "
         f"= {results['job_rate'] / leftover:.0%}  (target >= 80 %)"
     )
-    print(f"  job alone:        {results['job_alone_rate']:.2f}/s of {RATE}/s")
+    # A slot is held from admission to a window after the call: that bounds every rate.
+    slot = WINDOW + results["call"]
+    ceiling = RATE / slot
+    print(
+        f"  slots: a call holds one {slot:.3f} s (call {results['call'] * 1000:.0f} ms + "
+        f"window): ceiling {ceiling:.2f}/s; the job had {results['job_rate']:.2f}/s of the "
+        f"{ceiling - with_job['rate']:.2f}/s people left of it = "
+        f"{results['job_rate'] / (ceiling - with_job['rate']):.0%}"
+    )
+    print(
+        f"  job alone (nobody for {results['reserve_for']:.0f} s): "
+        f"{results['job_alone_rate']:.2f}/s of {RATE}/s"
+    )
     print(
         f"  burst of 60 + colleague: Mei waited {burst['mei'] * 1000:.0f} ms; Wang's "
         f"{burst['wang_served']} served, p50 {burst['wang_p50'] * 1000:.0f} ms, "
@@ -310,6 +344,13 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--reserve", type=int, nargs="+", default=[2])
     parser.add_argument("--share", type=float, default=0.3)
+    parser.add_argument(
+        "--reserve-for",
+        type=float,
+        default=10.0,
+        help="BULK_RESERVE_FOR: seconds the reserve is kept after a person's last lookup "
+        "(inf: always, as before).",
+    )
     parser.add_argument("--latency-ms", type=float, default=60)
     parser.add_argument("--jitter-ms", type=float, default=40)
     parser.add_argument("--redis", default="", help="A Redis URL: the limiter in Redis.")
@@ -343,7 +384,8 @@ def main() -> None:
             f"{args.workers} bulk workers, {args.rounds} rounds of {args.seconds:.0f} s blocks, "
             "vendor "
             f"{args.latency_ms:.0f}+{args.jitter_ms:.0f} ms, limiter "
-            f"{'Redis' if args.redis else 'SQLite file'}, BULK_SHARE {args.share}"
+            f"{'Redis' if args.redis else 'SQLite file'}, BULK_SHARE {args.share}, "
+            f"BULK_RESERVE_FOR {args.reserve_for:g} s"
         )
         for reserve in args.reserve:
             spec = {
@@ -354,7 +396,12 @@ def main() -> None:
                 "prefix": f"bench:lanes:{secrets.token_hex(4)}:",
                 "path": str(workdir / f"limiter-{reserve}.sqlite3"),
                 "max_wait": 2.0,
-                "bulk_ask": Ask(lane=Lane.BULK, keep_free=reserve, share=int(RATE * args.share)),
+                "bulk_ask": Ask(
+                    lane=Lane.BULK,
+                    keep_free=reserve,
+                    share=int(RATE * args.share),
+                    reserve_for=args.reserve_for,
+                ),
             }
             results = run(
                 spec,
@@ -362,7 +409,9 @@ def main() -> None:
                 rounds=args.rounds,
                 people_rate=args.people_rate,
                 workers=args.workers,
+                reserve_for=args.reserve_for,
             )
+            results["reserve_for"] = args.reserve_for
             report(reserve, results)
     finally:
         sandbox.terminate()

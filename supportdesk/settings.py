@@ -300,10 +300,12 @@ LOOKUP_CACHE_SECONDS = env.int("LOOKUP_CACHE_SECONDS", default=30)
 
 # Bulk lookups (devices/bulk/): jobs run by `manage.py db_worker` (django-tasks-db, the database
 # as the queue). The bulk lane leaves BULK_RESERVE slots of each window to interactive lookups
-# and queues up to BULK_MAX_WAIT seconds for a slot (README, "Bulk lookups").
+# while someone looked up in the last BULK_RESERVE_FOR seconds, and queues up to BULK_MAX_WAIT
+# seconds for a slot (README, "Bulk lookups").
 BULK_MAX_ITEMS = env.int("BULK_MAX_ITEMS", default=5000)
 BULK_SHARE = env.float("BULK_SHARE", default=0.3)
 BULK_RESERVE = env.int("BULK_RESERVE", default=2)
+BULK_RESERVE_FOR = env.float("BULK_RESERVE_FOR", default=10.0)
 BULK_MAX_WAIT = env.float("BULK_MAX_WAIT", default=30.0)
 # /metrics (devices/metrics.py): these addresses, or a bearer token; never public.
 METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])

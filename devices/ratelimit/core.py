@@ -97,10 +97,12 @@ class Slot:
 class Attempt:
     """One check-and-admit in the store. `wait`: 0 = admitted, > 0 = sleep that long and try
     again, < 0 = refused (minus the wait, which exceeds the caller's budget). `at`: the store's
-    clock at the check, epoch seconds (what the meter records)."""
+    clock at the check, epoch seconds (what the meter records). `metered`: the store recorded
+    the admission for the meter in the same transaction (one write lock fewer)."""
 
     wait: float
     at: float
+    metered: bool = False
 
 
 class Lane:
@@ -118,13 +120,16 @@ class Ask:
     person's previous one, and a waiting caller is admitted only while fewer callers with
     earlier tags wait than slots are free. Bulk callers (`lane` BULK) take a slot only while
     `keep_free` slots stay free after it and no interactive caller waits; while one waits, bulk
-    may still hold up to `share` slots of the window.
+    may still hold up to `share` slots of the window. The `keep_free` slots are kept only while
+    an interactive caller came to the store in the last `reserve_for` seconds (always, when it
+    is infinite): with nobody about, bulk may fill the window.
     """
 
     lane: str = Lane.INTERACTIVE
     person: str = ""
     keep_free: int = 0
     share: int = 0
+    reserve_for: float = math.inf
 
     @property
     def bulk(self) -> bool:
@@ -204,7 +209,7 @@ class SlidingLogLimiter:
             while True:
                 waited = time.monotonic() - started
                 attempt = self._attempt(
-                    key, budget=timeout - waited, hold=hold, token=token, ask=ask
+                    key, budget=timeout - waited, hold=hold, token=token, ask=ask, waited=waited
                 )
                 if attempt.wait <= 0:
                     break
@@ -212,14 +217,23 @@ class SlidingLogLimiter:
         if attempt.wait < 0:
             self.meter.refused(key, at=attempt.at)
             raise VendorBusy(-attempt.wait, key)
-        self.meter.admitted(key, at=attempt.at, waited=waited)
+        if not attempt.metered:
+            self.meter.admitted(key, at=attempt.at, waited=waited)
         return Slot(time.monotonic() - started, partial(self._finish, key, token))
 
     def _attempt(
-        self, key: str, *, budget: float, hold: float, token: str, ask: Ask = INTERACTIVE
+        self,
+        key: str,
+        *,
+        budget: float,
+        hold: float,
+        token: str,
+        ask: Ask = INTERACTIVE,
+        waited: float = 0.0,
     ) -> Attempt:
         """An interactive caller that has to wait is listed as waiting (with its fair tag)
-        until it is admitted, refused, or its budget ends."""
+        until it is admitted, refused, or its budget ends. `waited`: how long the caller has
+        waited so far (for the meter)."""
         raise NotImplementedError
 
     def _finish(self, key: str, token: str) -> None:
@@ -308,9 +322,10 @@ def acquire_vendor_slot(key: str) -> Callable[[], None]:
 
     Interactive callers waiting for a slot are served fairly by `person`. The bulk lane takes a
     slot only while BULK_RESERVE slots of the window stay free, so a page arriving meanwhile
-    finds one at once; while interactive callers wait it holds at most BULK_SHARE of the
-    window's slots. It may queue BULK_MAX_WAIT. The lane and person are the thread's
-    (`calling_as`); interactive and nobody's by default.
+    finds one at once (kept while someone looked up in the last BULK_RESERVE_FOR seconds;
+    with nobody about, bulk may use the whole budget); while interactive callers wait it holds
+    at most BULK_SHARE of the window's slots. It may queue BULK_MAX_WAIT. The lane and person
+    are the thread's (`calling_as`); interactive and nobody's by default.
     """
     lane, person = _caller.get().lane, _caller.get().person
     if lane == Lane.BULK:
@@ -329,11 +344,13 @@ def acquire_vendor_slot(key: str) -> Callable[[], None]:
 
 def bulk_ask() -> Ask:
     """The bulk lane's terms from the settings: BULK_RESERVE slots left free (at most
-    rate - 1), and floor(rate * BULK_SHARE) slots while interactive callers wait."""
+    rate - 1) while someone looked up in the last BULK_RESERVE_FOR seconds, and
+    floor(rate * BULK_SHARE) slots while interactive callers wait."""
     count, _period = parse_rate(settings.VENDOR_RATE)
     keep_free = max(0, min(settings.BULK_RESERVE, count - 1))
     share = max(0, min(math.floor(count * settings.BULK_SHARE), count))
-    return Ask(lane=Lane.BULK, keep_free=keep_free, share=share)
+    reserve_for = max(0.0, float(settings.BULK_RESERVE_FOR))
+    return Ask(lane=Lane.BULK, keep_free=keep_free, share=share, reserve_for=reserve_for)
 
 
 def vendor_call_limit() -> float:

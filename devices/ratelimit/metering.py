@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+import sqlite3
 import time
 from typing import TypedDict
 
@@ -92,22 +93,28 @@ class SqliteMeter(Meter):
     def admitted(self, key: str, *, at: float, waited: float) -> None:
         try:
             with self.file.transaction(SQLITE_WRITE_TIMEOUT) as conn:
-                conn.execute(
-                    "INSERT INTO limiter_calls (key, second, n) VALUES (?, ?, 1) "
-                    "ON CONFLICT (key, second) DO UPDATE SET n = n + 1",
-                    (key, int(at)),
-                )
-                conn.execute(
-                    "INSERT INTO limiter_waits (key, ts, wait) VALUES (?, ?, ?)", (key, at, waited)
-                )
-                if at - self._pruned_at > 60:
-                    self._pruned_at = at
-                    cutoff = at - METER_RETENTION
-                    conn.execute("DELETE FROM limiter_calls WHERE second < ?", (cutoff,))
-                    conn.execute("DELETE FROM limiter_refusals WHERE second < ?", (cutoff,))
-                    conn.execute("DELETE FROM limiter_waits WHERE ts < ?", (cutoff,))
+                self.record_admitted(conn, key, at=at, waited=waited)
         except SQLITE_ERRORS:
             log.warning("budget meter: could not record a call for %s", key, exc_info=True)
+
+    def record_admitted(
+        self, conn: sqlite3.Connection, key: str, *, at: float, waited: float
+    ) -> None:
+        """`admitted` inside a transaction of the caller's (the limiter's admitting one)."""
+        conn.execute(
+            "INSERT INTO limiter_calls (key, second, n) VALUES (?, ?, 1) "
+            "ON CONFLICT (key, second) DO UPDATE SET n = n + 1",
+            (key, int(at)),
+        )
+        conn.execute(
+            "INSERT INTO limiter_waits (key, ts, wait) VALUES (?, ?, ?)", (key, at, waited)
+        )
+        if at - self._pruned_at > 60:
+            self._pruned_at = at
+            cutoff = at - METER_RETENTION
+            conn.execute("DELETE FROM limiter_calls WHERE second < ?", (cutoff,))
+            conn.execute("DELETE FROM limiter_refusals WHERE second < ?", (cutoff,))
+            conn.execute("DELETE FROM limiter_waits WHERE ts < ?", (cutoff,))
 
     def refused(self, key: str, *, at: float) -> None:
         try:

@@ -28,7 +28,9 @@ MICROSECONDS = 1_000_000
 
 
 class RedisLimiter(SlidingLogLimiter):
-    """Per key: `<prefix>{key}:log`, a sorted set of slots, and `<prefix>{key}:pause`."""
+    """Per key: `<prefix>{key}:log`, a sorted set of slots, `<prefix>{key}:pause`, the waiting
+    interactive callers (`waiting`, `deadlines`, `persons`) and when one last came
+    (`people_seen`)."""
 
     def __init__(
         self,
@@ -53,7 +55,14 @@ class RedisLimiter(SlidingLogLimiter):
         return f"{self.prefix}{{{key}}}:{part}"
 
     def _attempt(
-        self, key: str, *, budget: float, hold: float, token: str, ask: Ask = INTERACTIVE
+        self,
+        key: str,
+        *,
+        budget: float,
+        hold: float,
+        token: str,
+        ask: Ask = INTERACTIVE,
+        waited: float = 0.0,
     ) -> Attempt:
         try:
             wait, now = self._acquire(
@@ -63,6 +72,7 @@ class RedisLimiter(SlidingLogLimiter):
                     self._key(key, "waiting"),
                     self._key(key, "deadlines"),
                     self._key(key, "persons"),
+                    self._key(key, "people_seen"),
                 ],
                 args=[
                     self.rate,
@@ -76,6 +86,7 @@ class RedisLimiter(SlidingLogLimiter):
                     ask.keep_free,
                     ask.share,
                     BULK_SLOT_MARK,
+                    -1 if ask.reserve_for == math.inf else round(ask.reserve_for * MICROSECONDS),
                 ],
             )
         except REDIS_ERRORS as error:

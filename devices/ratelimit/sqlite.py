@@ -7,6 +7,7 @@ host's processes, which share one clock, `time.time()`).
 from __future__ import annotations
 
 import logging
+import math
 import os
 import sqlite3
 import time
@@ -41,6 +42,8 @@ CREATE TABLE IF NOT EXISTS limiter_waiting (
 CREATE TABLE IF NOT EXISTS limiter_person (
     key TEXT NOT NULL, person TEXT NOT NULL, next REAL NOT NULL, PRIMARY KEY (key, person)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS limiter_people_seen (key TEXT PRIMARY KEY, at REAL NOT NULL)
+WITHOUT ROWID;
 """
 
 
@@ -57,13 +60,27 @@ class SqliteLimiter(SlidingLogLimiter):
         return f"SqliteLimiter({self.file.path!r}, rate={self.rate}, window={self.window})"
 
     def _attempt(
-        self, key: str, *, budget: float, hold: float, token: str, ask: Ask = INTERACTIVE
+        self,
+        key: str,
+        *,
+        budget: float,
+        hold: float,
+        token: str,
+        ask: Ask = INTERACTIVE,
+        waited: float = 0.0,
     ) -> Attempt:
         try:
             with self.file.transaction(max(budget, 0.0) + SQLITE_LOCK_GRACE) as conn:
-                return self._check_and_admit(
+                attempt = self._check_and_admit(
                     conn, key, budget=budget, hold=hold, token=token, ask=ask
                 )
+                meter = self.meter
+                if attempt.wait == 0 and isinstance(meter, SqliteMeter) and meter.file is self.file:
+                    # The meter's row goes in with the slot: one write lock per admission,
+                    # not two (people's lookups queue for it behind the bulk lane's).
+                    meter.record_admitted(conn, key, at=attempt.at, waited=waited)
+                    return Attempt(0.0, attempt.at, metered=True)
+                return attempt
         except SQLITE_ERRORS as error:
             raise LimiterUnavailable.from_error(error, key) from error
 
@@ -88,6 +105,11 @@ class SqliteLimiter(SlidingLogLimiter):
         conn.execute("DELETE FROM limiter_waiting WHERE key = ? AND deadline < ?", (key, now))
         if not ask.bulk:
             self._join_waiting(conn, key, token, ask.person, now=now, deadline=now + budget)
+            conn.execute(
+                "INSERT INTO limiter_people_seen (key, at) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET at = excluded.at",
+                (key, now),
+            )
         if not wait:
             (count,) = conn.execute(
                 "SELECT count(*) FROM limiter_slots WHERE key = ?", (key,)
@@ -97,7 +119,7 @@ class SqliteLimiter(SlidingLogLimiter):
                 (waiting,) = conn.execute(
                     "SELECT count(*) FROM limiter_waiting WHERE key = ?", (key,)
                 ).fetchone()
-                limit = self.rate - ask.keep_free
+                limit = self.rate - self._keep_free(conn, key, ask, now=now)
                 if waiting:
                     (bulk,) = conn.execute(
                         "SELECT count(*) FROM limiter_slots WHERE key = ? AND token LIKE ?",
@@ -162,6 +184,13 @@ class SqliteLimiter(SlidingLogLimiter):
             (key, token, tag, deadline),
         )
 
+    def _keep_free(self, conn: sqlite3.Connection, key: str, ask: Ask, *, now: float) -> int:
+        """The bulk caller's reserve: kept while a person came in the last `reserve_for` s."""
+        if ask.reserve_for == math.inf or not ask.keep_free:
+            return ask.keep_free
+        row = conn.execute("SELECT at FROM limiter_people_seen WHERE key = ?", (key,)).fetchone()
+        return ask.keep_free if row and now - row[0] < ask.reserve_for else 0
+
     def _wait_for(
         self,
         conn: sqlite3.Connection,
@@ -195,6 +224,7 @@ class SqliteLimiter(SlidingLogLimiter):
         conn.execute("DELETE FROM limiter_slots WHERE ts < ?", (now - STALE_LOG,))
         conn.execute("DELETE FROM limiter_pause WHERE until < ?", (now,))
         conn.execute("DELETE FROM limiter_person WHERE next < ?", (now - STALE_LOG,))
+        conn.execute("DELETE FROM limiter_people_seen WHERE at < ?", (now - STALE_LOG,))
 
     def _finish(self, key: str, token: str) -> None:
         # The call is over now, not when this process next gets the file's write lock.

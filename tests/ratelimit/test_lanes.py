@@ -1,6 +1,7 @@
-"""The two lanes of the limiter, on both stores: bulk leaves slots free for people and uses
-the spare budget; while people wait, bulk holds at most its share; people waiting are served
-fairly by person, so one person's burst does not make a colleague's lookup wait behind it."""
+"""The two lanes of the limiter, on both stores: bulk leaves slots free for people while they
+are about and uses the spare budget; while people wait, bulk holds at most its share; people
+waiting are served fairly by person, so one person's burst does not make a colleague's lookup
+wait behind it."""
 
 import threading
 import time
@@ -32,6 +33,34 @@ def test_bulk_leaves_its_reserve_free_for_people(store):
     assert take(limiter, "app", timeout=0, ask=Ask(person="li")) == pytest.approx(0, abs=0.05)
     with pytest.raises(VendorBusy):
         take(limiter, "app", timeout=0, ask=Ask(person="mei"))
+
+
+def test_bulk_keeps_its_reserve_only_while_people_are_about(store):
+    # A long window: no slot ages out during the test, so only the reserve decides.
+    limiter = store.limiter(window=5.0)
+    about = Ask(lane=Lane.BULK, keep_free=2, share=3, reserve_for=60.0)
+    take(limiter, "app", timeout=0, ask=Ask(person="mei"))
+    for _ in range(RATE - 3):
+        take(limiter, "app", timeout=0, ask=about)
+    # Mei came a moment ago: two slots stay free for her colleagues.
+    with pytest.raises(VendorBusy):
+        take(limiter, "app", timeout=0, ask=about)
+    time.sleep(0.3)
+    # Nobody for longer than this bulk caller's reserve_for: the window's last two are its.
+    lapsed = Ask(lane=Lane.BULK, keep_free=2, share=3, reserve_for=0.2)
+    take(limiter, "app", timeout=0, ask=lapsed)
+    take(limiter, "app", timeout=0, ask=lapsed)
+    with pytest.raises(VendorBusy):
+        take(limiter, "app", timeout=0, ask=lapsed)
+
+
+def test_with_nobody_about_bulk_may_fill_the_window(store):
+    limiter = store.limiter(window=5.0)
+    alone = Ask(lane=Lane.BULK, keep_free=2, share=3, reserve_for=60.0)
+    for _ in range(RATE):
+        take(limiter, "app", timeout=0, ask=alone)
+    with pytest.raises(VendorBusy):
+        take(limiter, "app", timeout=0, ask=alone)
 
 
 def test_without_anyone_waiting_bulk_uses_the_spare_budget(store):
@@ -100,3 +129,11 @@ def test_a_colleagues_lookup_does_not_wait_behind_another_persons_burst(store):
     # the 20 calls of wang's still waiting (two windows more).
     assert waits["colleague"][0] < 1.2
     assert sorted(waits["burst"])[-1] > 1.5
+
+
+def test_the_bulk_lanes_terms_come_from_the_settings(settings):
+    from devices.ratelimit.core import bulk_ask
+
+    settings.VENDOR_RATE = "10/s"
+    settings.BULK_RESERVE, settings.BULK_SHARE, settings.BULK_RESERVE_FOR = 2, 0.3, 7
+    assert bulk_ask() == Ask(lane=Lane.BULK, keep_free=2, share=3, reserve_for=7.0)

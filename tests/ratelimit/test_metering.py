@@ -1,7 +1,8 @@
 """The budget meter's readings: what the limiter admitted and refused, by the store's clock.
 
-The meter is written after the check-and-admit, not inside it; a meter that cannot be written
-never stops a call.
+The meter is written after the check-and-admit (on SQLite, when the meter is in the limiter's
+own file, inside the admitting transaction: one write lock per admission); a meter that cannot
+be written never stops a call.
 """
 
 from __future__ import annotations
@@ -78,3 +79,22 @@ def test_the_redis_meter_counts_calls_by_the_redis_clock(redis_store, monkeypatc
     (redis_now, _) = redis_store.client.time()
     assert sum(n for _, n in reading["calls_per_second"]) == 3
     assert all(abs(second - redis_now) < 5 for second, _ in reading["calls_per_second"])
+
+
+def test_on_sqlite_an_admission_and_its_meter_row_take_one_write_lock(sqlite_store, monkeypatch):
+    limiter = sqlite_store.limiter()
+    take(limiter, "app", timeout=0)  # the file is opened and its schema made
+    locks = []
+    real = SqliteFile.transaction
+
+    def counted(self, *args, **kwargs):
+        locks.append(self.path)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(SqliteFile, "transaction", counted)
+    slot = limiter.reserve("app", timeout=0, hold=5)
+    assert len(locks) == 1  # the check-and-admit, with the meter's row
+    slot.finish()
+    assert len(locks) == 2
+    monkeypatch.setattr(SqliteFile, "transaction", real)
+    assert sum(n for _second, n in limiter.meter.reading("app")["calls_per_second"]) == 2

@@ -5,7 +5,9 @@
 -- person's previous tag, kept in `persons`; `deadlines` drops those whose budget ran out) and
 -- admitted only while fewer earlier-tagged callers wait than slots are free. Bulk callers
 -- (tokens starting with the bulk mark) leave `keep_free` slots free when nobody waits, and
--- hold at most `share` slots of the window while somebody does.
+-- hold at most `share` slots of the window while somebody does. The `keep_free` slots are kept
+-- only while an interactive caller came in the last `reserve_for` µs (`people_seen`: when one
+-- last came; reserve_for < 0: always).
 -- Returns {wait, now}: wait 0 = admitted, > 0 = sleep that many microseconds and try again,
 -- < 0 = refused (minus the wait, which exceeds the budget); now = the Redis clock (µs).
 local log_key = KEYS[1]
@@ -13,6 +15,7 @@ local pause_key = KEYS[2]
 local waiting_key = KEYS[3]
 local deadlines_key = KEYS[4]
 local persons_key = KEYS[5]
+local people_seen_key = KEYS[6]
 local rate = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])          -- µs
 local token = ARGV[3]
@@ -24,6 +27,7 @@ local person = ARGV[8]
 local keep_free = tonumber(ARGV[9])
 local share = tonumber(ARGV[10])
 local bulk_mark = ARGV[11]
+local reserve_for = tonumber(ARGV[12])    -- µs; < 0: the reserve is always kept
 
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
@@ -49,11 +53,16 @@ if not bulk then
   redis.call('PEXPIRE', waiting_key, ttl)
   redis.call('PEXPIRE', deadlines_key, ttl)
   redis.call('PEXPIRE', persons_key, 3600000)
+  redis.call('SET', people_seen_key, string.format('%.0f', now), 'PX', 3600000)
 end
 if wait == 0 then
   local count = redis.call('ZCARD', log_key)
   local limit
   if bulk then
+    if reserve_for >= 0 and keep_free > 0 then
+      local seen = tonumber(redis.call('GET', people_seen_key) or '')
+      if seen == nil or now - seen >= reserve_for then keep_free = 0 end
+    end
     limit = rate - keep_free
     if redis.call('ZCARD', waiting_key) > 0 then
       local held = 0
