@@ -43,6 +43,15 @@ def test_every_bulk_page_needs_the_bulk_permission(client, staff, credential, bu
     assert client.get("/bulk/").status_code == 302  # to the login page
 
 
+def test_the_top_bar_links_bulk_lookups_for_whoever_may_run_them(client, staff, bulk_lead):
+    """Not only for admins: a lead who may run bulk jobs finds them from every page."""
+    link = 'href="/bulk/"'
+    client.force_login(bulk_lead)
+    assert not bulk_lead.is_staff and link in client.get("/").text
+    client.force_login(staff)
+    assert link not in client.get("/").text
+
+
 def test_a_job_is_its_owners_alone(client, bulk_lead, credential):
     other = User.objects.create_user("wang", password=PASSWORD)
     other.user_permissions.add(bulk_permission())
