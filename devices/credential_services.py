@@ -111,7 +111,7 @@ def mark_credential(credential: Credential, *, ok: bool, message: str = "") -> N
     try:
         if ok:
             if not _ok_worth_noting(credential, now):
-                return  # as the row read for this lookup says: noted a moment ago
+                return  # as the row read for this lookup (or page) says: noted a moment ago
             stale = Q(last_ok_at__isnull=True) | Q(last_ok_at__lt=now - MARK_OK_EVERY)
             stale |= Q(last_error_at__gt=F("last_ok_at"))  # a recovery is noted at once
             Credential.objects.filter(stale, pk=credential.pk).update(last_ok_at=now)
@@ -120,6 +120,7 @@ def mark_credential(credential: Credential, *, ok: bool, message: str = "") -> N
             Credential.objects.filter(pk=credential.pk).update(
                 last_error_at=now, last_error=auditable(message, MESSAGE_LENGTH)
             )
+            credential.last_error_at = now  # a success after it, on this object, is noted
     except (OperationalError, InterfaceError) as error:
         # A note on the credential's health; the lookup it comes from must not fail for it.
         log.warning("credential %s: health not noted (%s)", credential.pk, type(error).__name__)

@@ -3,9 +3,9 @@ fetched side by side when the owner is known from the link."""
 
 from __future__ import annotations
 
-import concurrent.futures
 import json
 from collections.abc import Callable
+from concurrent.futures import Future as ConcurrentFuture
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +15,6 @@ from django.db import connections
 
 from devices import gwell, services
 from devices.audit import AuditContext
-from devices.coalescing import Source, cached_lookup
 from devices.credential_services import credential_get
 from devices.models import Credential
 from devices.ratelimit import Lane, calling_as
@@ -25,7 +24,7 @@ from devices.services import LookupResult, Summarise
 @dataclass
 class DeviceLookups:
     """A device, and its owner's device list: the only answer that holds a SIM's data figures
-    (devList's `fourCard`). `owner_list` is None when it was not asked for (`owner_list_note`
+    (devList's `fourCard`). `owner_list` is None when it was not asked for (`owner_list_skipped`
     says why when that matters)."""
 
     device: LookupResult
@@ -97,6 +96,7 @@ def lookup_device_and_owner_list(
         fetching=fetching if owner == owner_id else None,
         # Read for the device's page, not searched for: My lookups lists the device alone.
         follows=device.lookup,
+        credential=device.lookup.credential if device.lookup.credential_id else None,
     )
     return DeviceLookups(device, owner_list)
 
@@ -109,12 +109,10 @@ def _owner_with_sim(report: gwell.DeviceReport | None) -> str:
 
 
 class Future:
-    """A fetch running in its own thread (or already answered from the cache); `result()` waits
-    for it and returns or raises as the fetch did. `store_key` says which answer it fetches."""
+    """A fetch running in its own thread; `result()` waits for it and returns or raises as the
+    fetch did. `store_key` says which answer it fetches."""
 
-    def __init__(
-        self, credential: Credential, store_key: str, future: concurrent.futures.Future
-    ) -> None:
+    def __init__(self, credential: Credential, store_key: str, future: ConcurrentFuture) -> None:
         self.credential = credential  # read once, for the lookup that picks the answer up
         self.store_key = store_key
         self._future = future
@@ -124,6 +122,10 @@ class Future:
 
     def done(self) -> bool:
         return self._future.done()
+
+    def exception(self) -> BaseException | None:
+        """What the finished fetch raised (None: it answered); waits if it has not finished."""
+        return self._future.exception()
 
     def cancel(self) -> None:
         self._future.cancel()
@@ -151,16 +153,6 @@ def _fetch_alongside(
     except Exception:
         return None
     store_key = f"{credential.pk}:{credential.app_id}:{cache_key}"
-    if not refresh:
-        # Already in the cache: no thread to start (nothing to wait for).
-        try:
-            entry = cached_lookup(store_key)
-        except Exception:  # the fetch in the thread meets it again, and says so
-            entry = None
-        if entry is not None:
-            answered = concurrent.futures.Future()
-            answered.set_result((entry.payload, Source.CACHED, entry.stored_at))
-            return Future(credential, store_key, answered)
 
     def produce() -> str:
         # A person's page: the interactive lane, in that person's turn (the thread does not

@@ -1,4 +1,5 @@
-"""Use cases. The only place that ties credential, limiter, cache, vendor client and audit together.
+"""The lookup use cases: one pipeline ties credential, limiter, cache, vendor client and audit
+together (`page_lookups` runs two of them side by side for a device page).
 
 Views, admin actions and management commands all call these functions, so a lookup behaves the
 same whoever asks for it.
@@ -30,17 +31,20 @@ from devices.audit import (
 )
 from devices.coalescing import Source, cached_lookup, fetch_lookup
 from devices.credential_services import (
+    MESSAGE_LENGTH,
     UNKNOWN_OWNER,
     credential_get,
     mark_credential,
     vendor_client,
 )
+from devices.credentials import CredentialNotFound
 from devices.failures import CredentialSign
 from devices.gwell.results import loads, parse_device_list, parse_device_report
 from devices.history import recording as history
 from devices.models import Credential, Lookup, Profile
 from devices.ratelimit import (
     Lane,
+    LimiterUnavailable,
     VendorBusy,
     calling_as,
     get_limiter,
@@ -55,7 +59,6 @@ log = logging.getLogger("supportdesk.lookups")
 INTERNAL_ERROR = failures.INTERNAL_AUDIT_TEXT
 # The audit row's columns for what the vendor says.
 REQUEST_ID_LENGTH = Lookup._meta.get_field("request_id").max_length
-MESSAGE_LENGTH = Lookup._meta.get_field("vendor_message").max_length
 # The verdict of an answer, as the audit row keeps it for My lookups (JSON-able).
 Summarise = Callable[[Any], dict]
 # A refused call without a Retry-After still pauses everyone for this long, and a vendor's
@@ -138,11 +141,13 @@ def list_user_devices(
     lane: str = Lane.INTERACTIVE,
     fetching: Future | None = None,
     follows: Lookup | None = None,
+    credential: Credential | None = None,
 ) -> LookupResult:
     """Every device on a vendor-cloud user's account, owned or shared with them.
 
     `fetching`: the same list already being fetched alongside (`page_lookups`); `follows`: the
-    lookup this one was made for (a device page's owner list)."""
+    lookup this one was made for (a device page's owner list); `credential`: the one
+    `credential_name` names, when the caller has already read it."""
     return _run_lookup(
         audit=audit,
         kind=Lookup.Kind.USER,
@@ -157,6 +162,7 @@ def list_user_devices(
         lane=lane,
         fetching=fetching,
         follows=follows,
+        credential=credential,
     )
 
 
@@ -232,29 +238,32 @@ def _run_lookup(
     credential: Credential | None = None,
 ) -> LookupResult:
     started = time.monotonic()
-    credential, at_hand = _answer_at_hand(
+    start = _start(
         credential_name, cache_key, refresh=refresh, fetching=fetching, credential=credential
     )
     row = {"audit": audit, "kind": kind, "value": value, "owner_id": owner_id}
-    if at_hand is None:
-        # The row exists before anything can go wrong or wait, so a crash mid-call leaves a
+    if start.cached:
+        # The answer is in the cache: nothing to wait for, nothing asked of the vendor. The row
+        # is written once, complete, a moment from now.
+        lookup = draft_lookup(**row, endpoint=endpoint)
+    else:
+        # The row exists before this lookup can wait or call, so a crash mid-call leaves a
         # "pending" trace.
         lookup = new_lookup(**row, endpoint=endpoint)
-    else:
-        # The answer is already here (the cache, or a fetch alongside that has finished): the
-        # row is written once, complete, a moment from now.
-        lookup = draft_lookup(**row, endpoint=endpoint)
     if follows is not None:  # kept when the row is completed
         lookup.follows = follows
     result = LookupResult(lookup=lookup)
     store_key = None
     asked_vendor = False
     try:
-        if credential is None:
+        credential = start.credential
+        if credential is None:  # not usable: read again, and the reason recorded
             credential = fetching.credential if fetching else credential_get(name=credential_name)
         lookup.credential = credential
         lookup.credential_name = credential.name
         store_key = f"{credential.pk}:{credential.app_id}:{cache_key}"
+        if start.store_error is not None:
+            raise start.store_error  # the store could not be read: not asked again
 
         def produce() -> str:
             nonlocal asked_vendor
@@ -265,8 +274,8 @@ def _run_lookup(
             # The vendor sends no fractions; a stray one (a Decimal here) is cached as text.
             return json.dumps(data.raw, ensure_ascii=False, default=str)
 
-        if at_hand is not None:
-            payload, source, stored_at = at_hand
+        if start.answer is not None:
+            payload, source, stored_at = start.answer
         elif fetching is not None and fetching.store_key == store_key:
             # Started alongside another lookup (`page_lookups`): the same fetch, its answer.
             payload, source, stored_at = fetching.result()
@@ -301,29 +310,50 @@ def _run_lookup(
     return result
 
 
-def _answer_at_hand(
+@dataclass
+class _Start:
+    """What a lookup knows before its row is written: the credential (None: it must be read
+    again, and why it cannot be used recorded), an answer that needs no wait (payload, source,
+    stored_at), or the store's failure to read the cache (the lookup's failure, not retried)."""
+
+    credential: Credential | None = None
+    answer: tuple[str, str, float] | None = None
+    store_error: LimiterUnavailable | None = None
+
+    @property
+    def cached(self) -> bool:
+        return self.answer is not None and self.answer[1] == Source.CACHED
+
+
+def _start(
     credential_name: str | None,
     cache_key: str,
     *,
     refresh: bool,
     fetching: Future | None,
     credential: Credential | None,
-) -> tuple[Credential | None, tuple[str, str, float] | None]:
-    """The credential a lookup uses and, when its answer needs no wait, the answer (payload,
-    source, stored_at): a fetch alongside that has finished, or the cache. (None, None) when
-    either cannot be read here: the lookup then reads them again, and records what fails."""
-    try:
-        if credential is None:
+) -> _Start:
+    """The credential a lookup uses and, when its answer needs no wait, that answer: a fetch
+    alongside that has finished, or the cache (one read, no lock). A database that cannot be
+    used fails here as it would writing the row."""
+    if credential is None:
+        try:
             credential = fetching.credential if fetching else credential_get(name=credential_name)
-        store_key = f"{credential.pk}:{credential.app_id}:{cache_key}"
-        if fetching is not None and fetching.store_key == store_key:
-            return credential, (fetching.result() if fetching.done() else None)
-        if refresh:
-            return credential, None
+        except CredentialNotFound:
+            return _Start()
+    store_key = f"{credential.pk}:{credential.app_id}:{cache_key}"
+    if fetching is not None and fetching.store_key == store_key:
+        finished = fetching.done() and fetching.exception() is None
+        return _Start(credential, fetching.result() if finished else None)
+    if refresh:
+        return _Start(credential)
+    try:
         entry = cached_lookup(store_key)
-    except Exception:
-        return None, None
-    return credential, (None if entry is None else (entry.payload, Source.CACHED, entry.stored_at))
+    except LimiterUnavailable as error:
+        return _Start(credential, store_error=error)
+    if entry is None:
+        return _Start(credential)
+    return _Start(credential, (entry.payload, Source.CACHED, entry.stored_at))
 
 
 def fetch_answer(

@@ -2,6 +2,7 @@
 answers cached for exactly what was asked (serial, owner, credential and app)."""
 
 import secrets
+from concurrent.futures import Future as ConcurrentFuture
 
 import pytest
 from django.db import connection
@@ -10,7 +11,9 @@ from django.utils import timezone
 
 from devices import gwell, services
 from devices.audit import AuditContext
+from devices.credential_services import mark_credential
 from devices.models import Credential, Lookup
+from devices.page_lookups import Future
 from devices.ratelimit import LimiterUnavailable
 from devices.sandbox import FaultPlan, SandboxApp, SandboxVendor, data, start_in_thread
 
@@ -323,3 +326,59 @@ def test_a_cached_answer_writes_its_row_once(staff, credential, sandbox):
     assert writes == ["INSERT"]
     row = Lookup.objects.get(pk=result.lookup.pk)
     assert (row.outcome, row.source, row.duration_ms is not None) == ("ok", "cached", True)
+
+
+def test_a_success_after_a_failure_on_the_same_credential_object_is_noted(credential):
+    """A device page's two lookups share one credential object: devInfo failing with a
+    credential code, then the owner's list answering, leaves the credential working."""
+    mark_credential(credential, ok=True)
+    mark_credential(credential, ok=False, message="refused")
+    mark_credential(credential, ok=True)
+
+    credential.refresh_from_db()
+    assert credential.last_ok_at > credential.last_error_at
+
+
+def test_a_cache_that_cannot_be_read_fails_the_lookup_once(staff, credential, monkeypatch):
+    """The store's failure at the first read is the lookup's outcome: the store is not asked
+    again (a hanging Redis would cost its timeout twice), and the row is written."""
+    fetches = []
+
+    def unreadable(key):
+        raise LimiterUnavailable(5.0, key)
+
+    monkeypatch.setattr(services, "cached_lookup", unreadable)
+    monkeypatch.setattr(services, "fetch_answer", lambda *args, **kwargs: fetches.append(args))
+
+    result = lookup(staff)
+
+    assert isinstance(result.error, LimiterUnavailable)
+    assert fetches == []
+    assert Lookup.objects.get().outcome == result.lookup.outcome != "pending"
+
+
+@pytest.mark.parametrize(("source", "pending_first"), [("cached", False), ("fresh", True)])
+def test_only_a_cached_answer_from_alongside_skips_the_pending_row(
+    staff, credential, sandbox, monkeypatch, source, pending_first
+):
+    """A fetch alongside that called the vendor: its lookup's row is written before anything
+    else (the call happened); one that read the cache: written once, complete."""
+    audit = AuditContext(user=staff)
+    services.list_user_devices(audit=audit, user_id=FAMILY)
+    store_key = f"{credential.pk}:{credential.app_id}:devList:{FAMILY}"
+    entry = services.cached_lookup(store_key)
+    finished = ConcurrentFuture()
+    finished.set_result((entry.payload, source, entry.stored_at))
+    written_pending = []
+    real_new_lookup = services.new_lookup
+    monkeypatch.setattr(
+        services, "new_lookup", lambda **row: written_pending.append(row) or real_new_lookup(**row)
+    )
+
+    result = services.list_user_devices(
+        audit=audit, user_id=FAMILY, fetching=Future(credential, store_key, finished)
+    )
+
+    assert result.lookup.source == source
+    assert bool(written_pending) is pending_first
+    assert Lookup.objects.get(pk=result.lookup.pk).outcome == "ok"

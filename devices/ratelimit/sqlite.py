@@ -78,11 +78,25 @@ class SqliteLimiter(SlidingLogLimiter):
                 if attempt.wait == 0 and isinstance(meter, SqliteMeter) and meter.file is self.file:
                     # The meter's row goes in with the slot: one write lock per admission,
                     # not two (people's lookups queue for it behind the bulk lane's).
-                    meter.record_admitted(conn, key, at=attempt.at, waited=waited)
+                    self._meter_admission(conn, meter, key, at=attempt.at, waited=waited)
                     return Attempt(0.0, attempt.at, metered=True)
                 return attempt
         except SQLITE_ERRORS as error:
             raise LimiterUnavailable.from_error(error, key) from error
+
+    @staticmethod
+    def _meter_admission(
+        conn: sqlite3.Connection, meter: SqliteMeter, key: str, *, at: float, waited: float
+    ) -> None:
+        """The meter's row, in its own savepoint: a meter that cannot be written never stops a
+        call (the slot is kept, a warning logged)."""
+        conn.execute("SAVEPOINT meter")
+        try:
+            meter.record_admitted(conn, key, at=at, waited=waited)
+        except SQLITE_ERRORS:
+            conn.execute("ROLLBACK TO meter")
+            log.warning("budget meter: could not record a call for %s", key)
+        conn.execute("RELEASE meter")
 
     def _check_and_admit(
         self,

@@ -8,6 +8,7 @@ be written never stops a call.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 
 import pytest
@@ -62,6 +63,26 @@ def test_a_meter_that_cannot_be_written_does_not_stop_a_call(store, tmp_path, ca
         "budget meter: could not record a call for app",
         "budget meter: could not record a refusal for app",
     ]
+
+
+def test_a_meter_row_that_cannot_be_written_in_the_admitting_transaction_keeps_the_slot(
+    sqlite_store, monkeypatch, caplog
+):
+    limiter = sqlite_store.limiter(rate=1)
+
+    def broken(conn, key, *, at, waited):
+        conn.execute("INSERT INTO limiter_calls (key, second, n) VALUES (?, ?, 1)", (key, int(at)))
+        raise sqlite3.OperationalError("no such table: limiter_waits")
+
+    monkeypatch.setattr(limiter.meter, "record_admitted", broken)
+
+    with caplog.at_level(logging.WARNING, logger="supportdesk.ratelimit"):
+        limiter.reserve("app", timeout=0, hold=5).finish()
+        with pytest.raises(VendorBusy):  # the slot was kept: the limit refuses the next
+            take(limiter, "app", timeout=0)
+
+    assert "budget meter: could not record a call for app" in caplog.text
+    assert limiter.meter.reading("app", minutes=1)["calls_per_second"] == []  # row undone
 
 
 @pytest.mark.redis

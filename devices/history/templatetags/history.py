@@ -29,7 +29,7 @@ def device_history(context: template.Context) -> dict[str, Any]:
     return {
         "shown": True,
         "summary": since_last_lookup(latest, now),
-        "history": history_chart(snapshots, now),  # those of its days
+        "history": history_chart(snapshots, now),  # it keeps those of its 30 days
         "lookup": lookup,
         "history_device_id": page.device_id,
         "watch_seconds": f"{settings.WATCH_POLL_SECONDS:g}",
