@@ -152,7 +152,7 @@ def _fetch_alongside(
         credential = credential_get(name=credential_name)
     except Exception:
         return None
-    store_key = f"{credential.pk}:{credential.app_id}:{cache_key}"
+    store_key = services.store_key_of(credential, cache_key)
 
     def produce() -> str:
         # A person's page: the interactive lane, in that person's turn (the thread does not

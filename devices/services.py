@@ -256,14 +256,13 @@ def _run_lookup(
     store_key = None
     asked_vendor = False
     try:
-        credential = start.credential
-        if credential is None:  # not usable: read again, and the reason recorded
-            credential = fetching.credential if fetching else credential_get(name=credential_name)
-        lookup.credential = credential
+        if start.credential is None:
+            raise start.error  # no credential to use: why is the lookup's outcome
+        credential = lookup.credential = start.credential
         lookup.credential_name = credential.name
-        store_key = f"{credential.pk}:{credential.app_id}:{cache_key}"
-        if start.store_error is not None:
-            raise start.store_error  # the store could not be read: not asked again
+        store_key = start.store_key
+        if start.error is not None:
+            raise start.error  # the store could not be read: not asked again
 
         def produce() -> str:
             nonlocal asked_vendor
@@ -312,17 +311,23 @@ def _run_lookup(
 
 @dataclass
 class _Start:
-    """What a lookup knows before its row is written: the credential (None: it must be read
-    again, and why it cannot be used recorded), an answer that needs no wait (payload, source,
-    stored_at), or the store's failure to read the cache (the lookup's failure, not retried)."""
+    """What a lookup knows before its row is written: the credential and its answers' store key,
+    an answer that needs no wait (payload, source, stored_at), or the failure met on the way
+    (no credential to use, a store that cannot be read), which is the lookup's outcome."""
 
     credential: Credential | None = None
+    store_key: str = ""
     answer: tuple[str, str, float] | None = None
-    store_error: LimiterUnavailable | None = None
+    error: Exception | None = None
 
     @property
     def cached(self) -> bool:
         return self.answer is not None and self.answer[1] == Source.CACHED
+
+
+def store_key_of(credential: Credential, cache_key: str) -> str:
+    """Where a lookup's answers are kept: per credential and app, never shared between them."""
+    return f"{credential.pk}:{credential.app_id}:{cache_key}"
 
 
 def _start(
@@ -339,21 +344,21 @@ def _start(
     if credential is None:
         try:
             credential = fetching.credential if fetching else credential_get(name=credential_name)
-        except CredentialNotFound:
-            return _Start()
-    store_key = f"{credential.pk}:{credential.app_id}:{cache_key}"
-    if fetching is not None and fetching.store_key == store_key:
-        finished = fetching.done() and fetching.exception() is None
-        return _Start(credential, fetching.result() if finished else None)
-    if refresh:
-        return _Start(credential)
-    try:
-        entry = cached_lookup(store_key)
-    except LimiterUnavailable as error:
-        return _Start(credential, store_error=error)
-    if entry is None:
-        return _Start(credential)
-    return _Start(credential, (entry.payload, Source.CACHED, entry.stored_at))
+        except CredentialNotFound as error:
+            return _Start(error=error)
+    start = _Start(credential, store_key_of(credential, cache_key))
+    if fetching is not None and fetching.store_key == start.store_key:
+        if fetching.done() and fetching.exception() is None:
+            start.answer = fetching.result()
+    elif not refresh:
+        try:
+            entry = cached_lookup(start.store_key)
+        except LimiterUnavailable as error:
+            start.error = error
+        else:
+            if entry is not None:
+                start.answer = (entry.payload, Source.CACHED, entry.stored_at)
+    return start
 
 
 def fetch_answer(
