@@ -4,6 +4,7 @@ checks every chaos test makes of what they saw."""
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections import Counter
@@ -25,9 +26,13 @@ PAGE_TIMEOUT = 30.0
 # The first device is left for the tests' own probes.
 PROBE_DEVICE = data.DEVICES[0]
 AGENT_DEVICES = data.DEVICES[1:]
+# What gunicorn's arbiter logs when a worker exits, hangs or is killed.
+WORKER_DIED = re.compile(r"WORKER TIMEOUT|Worker \(pid:\d+\) (exited|was sent)")
 
 
 def verdict(status: int, text: str) -> str:
+    if status == 0:
+        return f"no answer: {text}"
     if status == 200:
         return OK
     if status == 503 and "Lookups are paused for a moment" in text:
@@ -46,6 +51,7 @@ class Hit:
     ended: float
     status: int  # 0: no answer at all
     verdict: str
+    retried: bool = False  # sent a second time after its connection was closed under it
 
 
 class Agents:
@@ -96,12 +102,22 @@ class Agents:
 
     def _visit(self, session: requests.Session, page: str, url: str) -> None:
         started = time.monotonic()
-        try:
-            response = session.get(url, timeout=PAGE_TIMEOUT, allow_redirects=False)
-            status, text = response.status_code, response.text
-        except requests.RequestException:
-            status, text = 0, ""
-        hit = Hit(page, started, time.monotonic(), status, verdict(status, text))
+        retried = False
+        for attempt in range(2):
+            try:
+                response = session.get(url, timeout=PAGE_TIMEOUT, allow_redirects=False)
+                status, text = response.status_code, response.text
+                break
+            except requests.ConnectionError as error:
+                # A kept-alive connection the server closed just as the request went out: a
+                # browser sends the request again on a new connection, and so do we, once. A
+                # worker that died would show in the servers' log, which the checks read.
+                status, text = 0, repr(error)
+                retried = attempt == 0
+            except requests.RequestException as error:
+                status, text = 0, repr(error)
+                break
+        hit = Hit(page, started, time.monotonic(), status, verdict(status, text), retried)
         with self._lock:
             self.hits.append(hit)
 
@@ -165,14 +181,21 @@ def check_the_run(agents: Agents, stack: Stack, *, restored_at: float, healthy: 
     audit = audit_summary(stack)
     recovery = recovery_seconds(agents, restored_at, healthy)
     failed = [h for h in hits if h.status in (0, 500)]
-    assert failed == [], f"{len(failed)} pages answered 500 or nothing: {failed[:5]}"
+    logs = stack.logs()
+    assert not WORKER_DIED.search(logs), f"a web server's worker died:\n{logs[-4000:]}"
+    assert failed == [], (
+        f"{len(failed)} pages answered 500 or nothing: {failed[:5]}\n"
+        f"what the servers printed (the end):\n{logs[-4000:]}"
+    )
     assert audit["vendor_answers"] == stats["requests"], (audit, stats["requests"])
     assert stats["max_in_any_1s"] <= 10
     assert stats["refused_rate_limit"] == 0
     assert recovery <= 5.0, f"lookups healthy again only {recovery:.1f} s after the store"
     verdicts = Counter(f"{h.page}: {h.verdict}" for h in hits)
+    retried = sum(h.retried for h in hits)
     print(
-        f"chaos run: {dict(sorted(verdicts.items()))}; vendor requests {stats['requests']}, "
+        f"chaos run: {dict(sorted(verdicts.items()))}; sent again after a closed connection "
+        f"{retried}; vendor requests {stats['requests']}, "
         f"max in any 1 s {stats['max_in_any_1s']}; audit {audit}; recovery {recovery:.2f} s"
     )
     return {"stats": stats, "audit": audit, "recovery": recovery, "hits": hits}
