@@ -153,8 +153,12 @@ class SearchForm(forms.Form):
     )
     credential = forms.ChoiceField(label=_("Region"), required=False)
 
-    def __init__(self, *args, credentials=(), **kwargs):
+    def __init__(self, *args, credentials=(), link=lookup_url, suggest_minus=True, **kwargs):
+        """`link(kind, value, owner=, credential=, reason=)` makes a candidate's link (the pages'
+        by default); `suggest_minus` False reads a positive user id as typed."""
         super().__init__(*args, **kwargs)
+        self._link = link
+        self._suggest_minus = suggest_minus
         names = [(c.name, region_label(c)) for c in credentials]
         self.fields["credential"].choices = names
         self.fields["credential"].error_messages["invalid_choice"] = UNKNOWN_CREDENTIAL
@@ -216,6 +220,8 @@ class SearchForm(forms.Form):
             kind = detect_kind(values[0]) if chosen == DETECT else chosen
             if kind != Lookup.Kind.USER or not DIGITS.match(values[0]):
                 return []
+            if not self._suggest_minus:
+                return []
             if identifier_error(kind, f"-{values[0]}"):
                 return []  # not a user id with or without a minus: the box says why
             values = [f"-{values[0]}", values[0]]  # "did you mean -…?" first
@@ -230,7 +236,7 @@ class SearchForm(forms.Form):
 
     def _url(self, kind: str, value: str) -> str:
         data = self.cleaned_data
-        return lookup_url(
+        return self._link(
             kind,
             value,
             owner=data.get("owner", ""),

@@ -35,7 +35,7 @@ from devices.presenters.lookups import (
 )
 from devices.presenters.owner_list import owner_list, refused_check, row_check
 from devices.presenters.search import candidate_notes, search_note
-from devices.presenters.sim_data import data_reading
+from devices.presenters.sim_data import reading_of
 from devices.presenters.user import UserPage, user_page
 
 LOOKUP_PERMISSION = "devices.lookup_devices"
@@ -152,23 +152,16 @@ def _device_page(request: HttpRequest, form: forms.LookupForm) -> HttpResponse:
         # of the whole account (that costs a few ms on every device page).
         summarise=device_verdicts,
     )
-    result, owner_list = lookups.device, lookups.owner_list
+    result = lookups.device
     now = timezone.now()
     page = None
     if result.data is not None:  # fresh, cached or shared; or the last good answer, marked
-        reading = data_reading(
-            device_id=result.data.device.device_id,
-            owner_list=owner_list.data if owner_list else None,
-            failed=owner_list is not None and owner_list.data is None,
-            skipped=lookups.owner_list_skipped,
-            stale=owner_list is not None and owner_list.stale,
-        )
         page = device_page(
             report=result.data,
             lookup=result.lookup,
             fetched_at=result.fetched_at,
             now=now,
-            data=reading,
+            data=reading_of(lookups),
         )
     return _lookup_page(request, "devices/device.html", form, result, now, page=page)
 

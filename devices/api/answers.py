@@ -18,7 +18,8 @@ from devices.links import lookup_url
 from devices.models import Lookup
 from devices.presenters.device import device_page
 from devices.presenters.formatting import Badge
-from devices.presenters.user import user_page
+from devices.presenters.sim_data import DataReading
+from devices.presenters.user import use_of, user_page
 
 
 def provenance(lookup: Lookup, fetched_at: datetime | None) -> dict[str, Any]:
@@ -53,13 +54,15 @@ def device_answer(
     lookup: Lookup,
     fetched_at: datetime | None,
     now: datetime,
+    data: DataReading | None = None,
 ) -> dict[str, Any]:
+    page = device_page(report=report, lookup=lookup, fetched_at=fetched_at, now=now, data=data)
     return {
         "kind": form.kind,
         "query": form.cleaned_data["value"],
-        "page": device_page(report=report, lookup=lookup, fetched_at=fetched_at, now=now),
+        "page": page,
         "report": report,
-        "data_bundle": None,
+        "data_bundle": use_of(data.bundle) if data else None,
         "provenance": provenance(lookup, fetched_at),
         "links": {"page": page_link(request, form)},
     }

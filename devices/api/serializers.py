@@ -21,9 +21,10 @@ from rest_framework import serializers
 
 from devices import failures
 from devices.models import Lookup
+from devices.presenters.advice import Advice
 from devices.presenters.device import Verdict
 from devices.presenters.formatting import Badge, Section, to_datetime
-from devices.presenters.plans import plan_state
+from devices.presenters.plans import PlanState, plan_state, sim_state
 
 ID_HELP = "A 64-bit id as a decimal string (JavaScript numbers lose digits past 2^53)."
 
@@ -88,6 +89,7 @@ def _field_for(hint: typing.Any) -> serializers.Field:
 
 
 VerdictSerializer = dataclass_serializer(Verdict)
+AdviceSerializer = dataclass_serializer(Advice)
 SectionSerializer = dataclass_serializer(Section)
 
 
@@ -135,12 +137,15 @@ class PlanSerializer(serializers.Serializer):
     last_charge_at = TimeField(source="withhold_time")
     order_id = IdField()
 
+    def state(self, plan) -> PlanState:
+        return plan_state(plan, self.context["now"])
+
     @extend_schema_field(BadgeSerializer)
     def get_status(self, plan) -> dict:
-        return BadgeSerializer(plan_state(plan, self.context["now"]).badge).data
+        return BadgeSerializer(self.state(plan).badge).data
 
     def get_problem(self, plan) -> bool:
-        return plan_state(plan, self.context["now"]).problem
+        return self.state(plan).problem
 
 
 class CloudStorageSerializer(PlanSerializer):
@@ -151,8 +156,14 @@ class CloudStorageSerializer(PlanSerializer):
 
 
 class SimSerializer(PlanSerializer):
+    """As the page says it: never "active" while the SIM was never activated or its data is used
+    up (the bundle, when known, comes in the context)."""
+
     sim_id = IdField()
     carrier = serializers.CharField(source="card_provider", allow_null=True)
+
+    def state(self, plan) -> PlanState:
+        return sim_state(plan, self.context["now"], bundle=self.context.get("bundle"))
 
 
 class DataBundleSerializer(serializers.Serializer):
@@ -192,10 +203,19 @@ class DeviceAnswerSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=[Lookup.Kind.SERIAL, Lookup.Kind.DEVICE_ID])
     query = serializers.CharField(help_text="The identifier as looked up, normalised.")
     verdict = VerdictSerializer(source="page.verdict")
+    advice = AdviceSerializer(
+        source="page.advice",
+        help_text="The next steps, in the request's language, and a reply for the customer in "
+        "each language the page offers.",
+    )
     device = DeviceSerializer(source="report.device")
     cloud_storage = CloudStorageSerializer(source="report.storage", allow_null=True)
     sim = SimSerializer(source="report.sim", allow_null=True)
-    data_bundle = DataBundleSerializer(allow_null=True, help_text="When known.")
+    data_bundle = DataBundleSerializer(
+        allow_null=True,
+        help_text="The SIM's data this period, from the owner's device list; null when not "
+        "known (no owner, no bundle, an unlimited plan, or the list could not be read).",
+    )
     sections = SectionSerializer(
         source="page.sections", many=True, help_text="The page's sections, in its words."
     )

@@ -21,7 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from devices import failures, forms, services
+from devices import failures, forms, page_lookups, services
 from devices.api.answers import device_answer, user_answer
 from devices.api.errors import error_response, failure_response
 from devices.api.serializers import (
@@ -32,6 +32,7 @@ from devices.api.serializers import (
 from devices.audit import AuditContext
 from devices.models import Lookup
 from devices.presenters.failures import error_panel
+from devices.presenters.sim_data import reading_of
 from devices.views import LOOKUP_PERMISSION, RATE_GROUP, RATE_LIMITED
 
 # The pages' permission and budget: one django-ratelimit group keyed by user, so a person's API
@@ -138,7 +139,8 @@ class LookupView(APIView):
         if refused := self.refusal(request, form):
             return refused
         data = form.cleaned_data
-        result = services.lookup_device(
+        # As the page does: the owner's list too, for the data left on the SIM.
+        lookups = page_lookups.lookup_device_and_owner_list(
             audit=self.audit(request, data["reason"]),
             kind=self.kind,
             value=data["value"],
@@ -146,9 +148,11 @@ class LookupView(APIView):
             credential_name=data["credential"] or None,
             refresh=data["refresh"],
         )
+        result = lookups.device
         if not result.ok:
             return self.failed(result)
         now = timezone.now()
+        reading = reading_of(lookups)
         answer = device_answer(
             request=request,
             form=form,
@@ -156,8 +160,10 @@ class LookupView(APIView):
             lookup=result.lookup,
             fetched_at=result.fetched_at,
             now=now,
+            data=reading,
         )
-        return Response(DeviceAnswerSerializer(answer, context={"now": now}).data)
+        context = {"now": now, "bundle": reading.bundle if reading else None}
+        return Response(DeviceAnswerSerializer(answer, context=context).data)
 
 
 DEVICE_SCHEMA = extend_schema(

@@ -9,25 +9,29 @@ service call, an audit row with channel "embed"; what it says comes from the pag
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required, login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 from django_ratelimit.core import get_usage
 
-from devices import credential_services, failures, forms, services
+from devices import credential_services, failures, forms, page_lookups, services
 from devices.audit import AuditContext
 from devices.embed.framing import frame_ancestors, frameable_by_helpdesks
 from devices.models import Lookup
-from devices.presenters.embed import sidebar_device, sidebar_user
+from devices.presenters.embed import sidebar_device, sidebar_url, sidebar_user
 from devices.presenters.failures import ErrorPanel, error_panel
+from devices.presenters.search import candidate_notes
+from devices.presenters.sim_data import reading_of
 from devices.signin import LocalPasswordForm, ThrottledLoginView
-from devices.views import LOOKUP_PERMISSION, RATE_GROUP, RATE_LIMITED
+from devices.views import BULK_PERMISSION, LOOKUP_PERMISSION, RATE_GROUP, RATE_LIMITED
 
 TEMPLATE = "devices/embed/sidebar.html"
 
@@ -51,6 +55,8 @@ def _context(request: HttpRequest, **extra) -> dict:
         "frame_ancestors": json.dumps(frame_ancestors()),
         "attributes": json.dumps(chatwoot_attributes()),
         "query": request.GET.get("q", ""),
+        # The ticket goes along with what is typed next in the box, as the links keep it.
+        "reason": forms.normalise_reason(request.GET.get("reason", ""))[:200],
         **extra,
     }
 
@@ -83,7 +89,14 @@ def sidebar(request: HttpRequest) -> HttpResponse:
     credentials = credential_services.credential_choices()
     if not request.GET.get("q", "").strip():
         return render(request, TEMPLATE, _context(request, form=forms.SearchForm(credentials=())))
-    form = forms.SearchForm(request.GET, credentials=credentials)
+    # The sidebar has no kind to pick: a kind in the query comes from a link or the helpdesk's
+    # attribute, and the value is read as given ("did you mean -…?" only for a typed one).
+    form = forms.SearchForm(
+        request.GET,
+        credentials=credentials,
+        link=sidebar_url,
+        suggest_minus=not request.GET.get("kind"),
+    )
     audit = AuditContext.of_request(
         request,
         reason=forms.normalise_reason(request.GET.get("reason", ""))[:200],
@@ -112,33 +125,56 @@ def sidebar(request: HttpRequest) -> HttpResponse:
         )
         problems = " ".join(str(m) for errors in form.errors.values() for m in errors)
         return _answer(request, form, failure=_panel(failures.INVALID_INPUT, problems))
+    if form.candidates:  # several identifiers, or a user id without its minus: choose
+        return _candidates(request, form)
     return _lookup(request, form, audit)
+
+
+def _candidates(request: HttpRequest, form: forms.SearchForm) -> HttpResponse:
+    """Each identifier pasted as a link inside the sidebar; with the bulk permission, the bulk
+    form filled in (in a tab of its own: the dashboard's pages are not framed)."""
+    candidates = candidate_notes(form.candidates)
+    bulk_url = ""
+    if len(candidates.bulk_values) > 1 and request.user.has_perm(BULK_PERMISSION):
+        query = {
+            "identifiers": "\n".join(candidates.bulk_values),
+            "reason": form.cleaned_data["reason"],
+        }
+        bulk_url = f"{reverse('bulk:new')}?{urlencode(query)}"
+    context = _context(request, form=form, candidates=candidates, bulk_url=bulk_url)
+    return render(request, TEMPLATE, context)
 
 
 def _lookup(request: HttpRequest, form: forms.SearchForm, audit: AuditContext) -> HttpResponse:
     data = form.cleaned_data
     kind, value = data["resolved_kind"], data["q"]
     credential = data.get("credential", "") if form.choose_credential else ""
+    reading = None
     if kind == Lookup.Kind.USER:
         result = services.list_user_devices(
             audit=audit, user_id=value, credential_name=credential or None
         )
     else:
-        result = services.lookup_device(
+        # As the device page does: the owner's list too, for the data left on the SIM.
+        lookups = page_lookups.lookup_device_and_owner_list(
             audit=audit,
             kind=kind,
             value=value,
             owner_id=data.get("owner", ""),
             credential_name=credential or None,
         )
+        result, reading = lookups.device, reading_of(lookups)
     now = timezone.now()
     if not result.ok:
         panel = error_panel(
             result.error, lookup=result.lookup, now=now, retry_after=result.retry_after
         )
         return _answer(request, form, failure=panel)
-    present = sidebar_user if kind == Lookup.Kind.USER else sidebar_device
-    answer = present(result.data, lookup=result.lookup, fetched_at=result.fetched_at, now=now)
+    found = {"lookup": result.lookup, "fetched_at": result.fetched_at, "now": now}
+    if kind == Lookup.Kind.USER:
+        answer = sidebar_user(result.data, **found)
+    else:
+        answer = sidebar_device(result.data, data=reading, **found)
     return _answer(request, form, answer=answer)
 
 

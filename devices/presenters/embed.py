@@ -16,8 +16,9 @@ from devices.links import lookup_url
 from devices.models import Lookup
 from devices.presenters.device import DevicePage, device_page, status_fact
 from devices.presenters.formatting import NEUTRAL, WARN, Badge, Fact, battery_label, battery_note
-from devices.presenters.plans import plan_state
+from devices.presenters.plans import plan_state, sim_state
 from devices.presenters.provenance import Provenance
+from devices.presenters.sim_data import DataReading, data_fact
 from devices.presenters.user import DeviceRow, UserPage, user_page
 
 
@@ -37,9 +38,18 @@ class SidebarUser:
     provenance: Provenance
 
 
-def sidebar_url(kind: str, value: str, *, owner: str = "", reason: str = "") -> str:
-    """The sidebar for another identifier (a user's device, a device's owner), in the frame."""
-    query = {"q": value, "kind": kind, "owner": owner, "reason": reason}
+def sidebar_url(
+    kind: str, value: str, *, owner: str = "", credential: str = "", reason: str = ""
+) -> str:
+    """The sidebar for another identifier (a user's device, a device's owner, one of several
+    pasted), in the frame. The kind is explicit: the sidebar reads the value as given."""
+    query = {
+        "q": value,
+        "kind": kind,
+        "owner": owner,
+        "credential": credential,
+        "reason": reason,
+    }
     return reverse("embed:sidebar") + "?" + urlencode({k: v for k, v in query.items() if v})
 
 
@@ -54,24 +64,40 @@ def _full_page(lookup: Lookup) -> str:
 
 
 def sidebar_device(
-    report: gwell.DeviceReport, *, lookup: Lookup, fetched_at: datetime | None, now: datetime
+    report: gwell.DeviceReport,
+    *,
+    lookup: Lookup,
+    fetched_at: datetime | None,
+    now: datetime,
+    data: DataReading | None = None,
 ) -> SidebarDevice:
-    page = device_page(report=report, lookup=lookup, fetched_at=fetched_at, now=now)
+    page = device_page(report=report, lookup=lookup, fetched_at=fetched_at, now=now, data=data)
     return SidebarDevice(
         page=page,
-        facts=key_facts(report, now, reason=lookup.reason),
+        facts=key_facts(
+            report, now, reason=lookup.reason, credential=lookup.credential_name, data=data
+        ),
         page_url=_full_page(lookup),
         provenance=page.provenance,
     )
 
 
-def key_facts(report: gwell.DeviceReport, now: datetime, *, reason: str = "") -> list[Fact]:
-    """What an agent checks first: the state, the battery, both plans, the ids."""
+def key_facts(
+    report: gwell.DeviceReport,
+    now: datetime,
+    *,
+    reason: str = "",
+    credential: str = "",
+    data: DataReading | None = None,
+) -> list[Fact]:
+    """What an agent checks first: the state, the battery, both plans (the SIM's data when its
+    bundle is known), the ids."""
     device = report.device
     facts = [status_fact(device, now)]
     battery = battery_label(device.battery, device.power_mode)
     if battery:
         facts.append(Fact(_("Battery"), battery, note=battery_note(device.battery), note_tone=WARN))
+    bundle = data.bundle if data else None
     for title, plan, empty in (
         (_("Cloud storage"), report.storage, _("No plan")),
         (_("4G SIM"), report.sim, _("No SIM plan")),
@@ -79,8 +105,13 @@ def key_facts(report: gwell.DeviceReport, now: datetime, *, reason: str = "") ->
         if plan is None:
             facts.append(Fact(title, badge=Badge(empty, NEUTRAL)))
             continue
-        state = plan_state(plan, now)
+        if isinstance(plan, gwell.SimPlan):
+            state = sim_state(plan, now, bundle=bundle)
+        else:
+            state = plan_state(plan, now)
         facts.append(Fact(title, badge=state.badge, note=state.end_note, note_tone=state.end_tone))
+    if report.sim is not None and bundle is not None:
+        facts.append(data_fact(data))
     if device.device_id:
         facts.append(Fact(_("Device id"), device.device_id, code=True))
     if device.is_bound and device.owner_id:
@@ -89,7 +120,9 @@ def key_facts(report: gwell.DeviceReport, now: datetime, *, reason: str = "") ->
                 _("Owner"),
                 device.owner_id,
                 code=True,
-                url=sidebar_url(Lookup.Kind.USER, device.owner_id, reason=reason),
+                url=sidebar_url(
+                    Lookup.Kind.USER, device.owner_id, credential=credential, reason=reason
+                ),
             )
         )
     return facts
@@ -103,7 +136,11 @@ def sidebar_user(
         (
             row,
             sidebar_url(
-                Lookup.Kind.DEVICE_ID, row.dev_id, owner=page.user_id, reason=lookup.reason
+                Lookup.Kind.DEVICE_ID,
+                row.dev_id,
+                owner=page.user_id,
+                credential=lookup.credential_name,
+                reason=lookup.reason,
             ),
         )
         for row in page.rows

@@ -9,12 +9,16 @@ entry here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
 from devices import gwell
 from devices.presenters.formatting import BAD, OK, WARN, Badge, Fact, not_reported
 from devices.presenters.plans import DataBundle, data_bundle
+
+if TYPE_CHECKING:
+    from devices.page_lookups import DeviceLookups
 
 # Why the page has no figures, when it has none (`DataReading.reason`).
 NOT_ASKED = "not_asked"  # no owner known, or a device without a SIM plan
@@ -52,6 +56,22 @@ def data_reading(
     has_plan = bool(entry.fg_expire_time)
     bundle = data_bundle(entry.total_flow, entry.use_flow, entry.surplus_flow, has_plan=has_plan)
     return DataReading(bundle=bundle, reason="" if bundle else NO_FIGURES, stale=stale)
+
+
+def reading_of(lookups: DeviceLookups) -> DataReading | None:
+    """What a device's lookups (`page_lookups.lookup_device_and_owner_list`) tell of its data
+    bundle; None when the device itself has no answer. The page, the sidebar and the API all
+    read it here, so they never disagree."""
+    device, owner_list = lookups.device, lookups.owner_list
+    if device.data is None:
+        return None
+    return data_reading(
+        device_id=device.data.device.device_id,
+        owner_list=owner_list.data if owner_list else None,
+        failed=owner_list is not None and owner_list.data is None,
+        skipped=lookups.owner_list_skipped,
+        stale=owner_list is not None and owner_list.stale,
+    )
 
 
 def mb(value: int) -> str:

@@ -25,7 +25,7 @@ from devices.presenters.formatting import (
     relation_badge,
     renewal_label,
 )
-from devices.presenters.plans import data_bundle, plan_end_note, sim_badge
+from devices.presenters.plans import DataBundle, data_bundle, plan_end_note, sim_badge
 from devices.presenters.provenance import Provenance, escalation_text, provenance, raw_json
 
 # A data bundle used this far (0..1) is a problem: the camera is about to stop uploading.
@@ -155,25 +155,24 @@ def expiry_cell(expire_time: int | None, renew: int | None, now: datetime) -> Pl
 
 def data_use(entry: gwell.DeviceListEntry) -> DataUse | None:
     """Data used of the bundle; None when the plan has no bundle (total 0 or missing)."""
-    if not entry.total_flow or entry.total_flow <= 0:
+    return use_of(data_bundle(entry.total_flow, entry.use_flow, entry.surplus_flow))
+
+
+def use_of(bundle: DataBundle | None) -> DataUse | None:
+    """A bundle's use, for a meter; None for no bundle, or an unlimited one."""
+    if bundle is None or bundle.unlimited:
         return None
-    used = entry.use_flow
-    if used is None and entry.surplus_flow is not None:
-        used = entry.total_flow - entry.surplus_flow
-    if used is None:
-        return None
-    used = max(0, min(used, entry.total_flow))
     label = _("%(used)s MB of %(total)s MB used") % {
-        "used": f"{used:,}",
-        "total": f"{entry.total_flow:,}",
+        "used": f"{bundle.used:,}",
+        "total": f"{bundle.total:,}",
     }
-    high_mark = math.floor(entry.total_flow * DATA_NEARLY_USED_UP)
+    high_mark = math.floor(bundle.total * DATA_NEARLY_USED_UP)
     return DataUse(
-        used=used,
-        total=entry.total_flow,
+        used=bundle.used,
+        total=bundle.total,
         label=label,
-        nearly_used_up=used >= high_mark,
-        low_mark=math.floor(entry.total_flow * 0.7),
+        nearly_used_up=bundle.used >= high_mark,
+        low_mark=math.floor(bundle.total * 0.7),
         high_mark=high_mark,
     )
 

@@ -70,11 +70,19 @@
       say("");
       return; // already showing it
     }
+    // The helpdesk posts the context on every load of the frame. What the person opened from
+    // this conversation's sidebar (a link, another identifier typed in the box: each keeps the
+    // conversation's reason) stays open; another conversation opens its own identifier.
+    const conversation = message.data?.conversation?.id;
+    const reason = conversation !== undefined ? `Chatwoot #${conversation}` : null;
+    if (here.searchParams.get("q") && reason && here.searchParams.get("reason") === reason) {
+      say("");
+      return;
+    }
     const next = new URL(root.dataset.sidebarUrl, window.location.href);
     next.searchParams.set("q", found.value);
     if (found.kind) next.searchParams.set("kind", found.kind);
-    const conversation = message.data?.conversation?.id;
-    if (conversation !== undefined) next.searchParams.set("reason", `Chatwoot #${conversation}`);
+    if (reason) next.searchParams.set("reason", reason);
     window.location.assign(next.toString());
   });
 

@@ -190,3 +190,56 @@ class TestAudit:
 
         row = Lookup.objects.get()
         assert (row.channel, row.token_name) == ("web", "")
+
+
+class TestAsThePageSaysIt:
+    """The data bundle and the advice, as the device page gives them."""
+
+    def test_a_used_up_bundle_is_in_the_answer_and_the_sim_is_not_green(self, api, sandbox):
+        body = api.get(sn_path("sim-data-used-up")).json()
+
+        assert body["verdict"]["text"] == (
+            "Offline for 2 hours; 4G data used up: 5,120 of 5,120 MB"
+        )
+        assert body["data_bundle"] == {
+            "used_mb": 5120,
+            "total_mb": 5120,
+            "left_mb": 0,
+            "nearly_used_up": True,
+            "label": "5,120 MB of 5,120 MB used",
+        }
+        assert body["sim"]["status"] == {"text": "Data used up", "tone": "bad"}
+        assert body["sim"]["problem"] is True
+        assert "data_used_up" in body["advice"]["cases"]
+        # The owner's list was read for it, audited as the API's follow-up of the device's row.
+        assert sandbox.vendor.stats()["requests"] == 2
+        device_row = Lookup.objects.get(endpoint="devInfo")
+        list_row = Lookup.objects.get(endpoint="devList")
+        assert (list_row.channel, list_row.follows) == ("api", device_row)
+
+    def test_a_wifi_camera_has_no_bundle_and_costs_one_call(self, api, sandbox):
+        body = api.get(sn_path("online-wifi-mains")).json()
+
+        assert body["data_bundle"] is None
+        assert sandbox.vendor.stats()["requests"] == 1
+
+    def test_a_sim_never_activated_is_not_green_either(self, api):
+        body = api.get(sn_path("sim-never-activated")).json()
+
+        assert body["sim"]["status"] == {"text": "Never activated", "tone": "bad"}
+
+    def test_the_advice_has_the_next_step_and_both_replies_whatever_the_language(self, api):
+        body = api.client.get(
+            sn_path("offline-days"),
+            headers={"Authorization": f"Bearer {api.token}", "Accept-Language": "zh-hans"},
+        ).json()
+
+        advice = body["advice"]
+        assert advice["cases"][0] == "offline"
+        assert advice["next_steps"] and all(
+            re.search(r"[\u4e00-\u9fff]", step) for step in advice["next_steps"]
+        )
+        replies = {reply["language"]: reply["text"] for reply in advice["replies"]}
+        assert set(replies) == {"en", "zh-hans"}
+        assert re.search(r"[\u4e00-\u9fff]", replies["zh-hans"])
+        assert not re.search(r"[\u4e00-\u9fff]", replies["en"])

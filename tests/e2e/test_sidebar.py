@@ -148,8 +148,31 @@ def test_a_chatwoot_conversation_opens_its_cameras_verdict_in_the_sidebar(
         assert full_page.get_attribute("href").startswith(f"/devices/sn/{device.sn}/")
         # Nothing wider than the frame.
         assert sidebar.evaluate("document.documentElement.scrollWidth") <= SIDEBAR_WIDTH
+        # The page's advice: the next step, and the reply in both languages.
+        assert frame.locator("#advice-title").is_visible()
+        assert frame.locator("textarea.reply-text").count() == 2
         page.locator("#app").screenshot(path=str(screenshots.folder / f"sidebar-{locale}.png"))
         screenshots(page, f"sidebar-in-helpdesk-{locale}")
+
+        # The customer sends two serial numbers on two lines: each becomes a link in the frame.
+        other = device_by_key("sim-data-used-up")
+        box = frame.locator("#sidebar-q")
+        box.fill(f"{device.sn}\n{other.sn.lower()}")
+        box.press("Enter")
+        links = frame.locator(".candidate-list a")
+        links.first.wait_for()
+        assert [links.nth(i).inner_text() for i in range(links.count())] == [device.sn, other.sn]
+        page.locator("#app").screenshot(
+            path=str(screenshots.folder / f"sidebar-two-pasted-{locale}.png")
+        )
+        links.nth(1).click()
+        verdict.wait_for()
+        # Its data bundle too, read from the owner's list as the page does.
+        assert ("5,120" in verdict.inner_text()) and frame.locator("#advice-title").is_visible()
+        assert sidebar.evaluate("document.documentElement.scrollWidth") <= SIDEBAR_WIDTH
+        page.locator("#app").screenshot(
+            path=str(screenshots.folder / f"sidebar-data-used-up-{locale}.png")
+        )
     assert [e for e in errors if "Failed to load resource" not in e] == [], errors
     context.close()
 

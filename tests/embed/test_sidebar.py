@@ -1,8 +1,10 @@
 """The sidebar (/embed/?q=…): the search box's detection, the page's verdict, compact."""
 
 import re
+from urllib.parse import urlencode
 
 import pytest
+from django.contrib.auth.models import Permission, User
 
 from devices.models import Lookup
 from devices.sandbox.data import FAMILY, device_by_key
@@ -48,9 +50,9 @@ def test_a_user_id_lists_the_users_devices_linking_inside_the_sidebar(sidebar_cl
 
     assert verdict_of(response) == "5 devices, all owned by this user; 1 needs attention"
     dev_id = device_by_key("online-wifi-mains").dev_id
-    assert f'href="/embed/?q={dev_id}&amp;kind=dev_id&amp;owner={FAMILY}"' in (
-        response.content.decode()
-    )
+    # With the region of the lookup, so the device is asked where its owner was found.
+    link = f"/embed/?q={dev_id}&amp;kind=dev_id&amp;owner={FAMILY}&amp;credential=sandbox"
+    assert f'href="{link}"' in (response.content.decode())
 
 
 def test_the_kind_can_be_forced(sidebar_client):
@@ -163,3 +165,99 @@ def test_the_chatwoot_attributes_come_from_the_setting(sidebar_client, settings)
         "&quot;&quot;}, {&quot;name&quot;: &quot;bad&quot;, &quot;kind&quot;: &quot;&quot;}]"
         '"' in html
     )
+
+
+class TestAsThePageSaysIt:
+    """The sidebar's verdict, SIM and advice are the device page's."""
+
+    def test_a_used_up_bundle_is_named_and_the_sim_is_not_green(self, sidebar_client, sandbox):
+        response = sidebar_client.get("/embed/", {"q": device_by_key("sim-data-used-up").sn})
+
+        assert verdict_of(response) == "Offline for 2 hours; 4G data used up: 5,120 of 5,120 MB"
+        text = page_text(response)
+        assert "4G SIM Data used up" in text
+        assert "Data this period Used up 5,120 of 5,120 MB 0 MB left" in text
+        assert vendor_requests(sandbox) == 2  # devInfo, then the owner's list
+        list_row = Lookup.objects.get(endpoint="devList")
+        assert (list_row.channel, list_row.follows.endpoint) == ("embed", "devInfo")
+
+    def test_a_wifi_camera_has_no_data_line_and_costs_one_call(self, sidebar_client, sandbox):
+        response = sidebar_client.get("/embed/", {"q": device_by_key("offline-hours").sn})
+
+        assert "Data this period" not in page_text(response)
+        assert vendor_requests(sandbox) == 1
+
+    def test_the_next_step_and_both_replies_are_there_to_copy(self, sidebar_client):
+        response = sidebar_client.get("/embed/", {"q": device_by_key("offline-days").sn})
+
+        html = response.content.decode()
+        assert '<h2 id="advice-title">Next step</h2>' in html
+        replies = re.findall(r'<textarea id="reply-([\w-]+)" class="reply-text"', html)
+        assert replies == ["en", "zh-hans"]
+        assert html.count('class="copy-button"') == 2
+
+
+class TestSeveralPasted:
+    """What the search box offers, inside the sidebar: links that stay in the frame."""
+
+    def test_two_serial_numbers_become_two_sidebar_links_and_no_lookup(
+        self, sidebar_client, sandbox
+    ):
+        sn, sn2 = device_by_key("offline-hours").sn, device_by_key("asleep").sn
+
+        response = sidebar_client.get("/embed/", {"q": f"SN: {sn.lower()}\n{sn2}", "reason": "T-9"})
+
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert "You pasted 2 identifiers: open each one." in page_text(response)
+        for value in (sn, sn2):
+            assert f'href="/embed/?q={value}&amp;kind=sn&amp;reason=T-9"' in html
+        assert "bulk job" not in html  # no bulk permission
+        assert vendor_requests(sandbox) == 0
+        assert not Lookup.objects.exists()
+
+    def test_following_a_link_looks_that_one_up(self, sidebar_client):
+        sn = device_by_key("offline-hours").sn
+
+        response = sidebar_client.get("/embed/", {"q": sn, "kind": "sn", "reason": "T-9"})
+
+        assert verdict_of(response).startswith("Offline for")
+        assert Lookup.objects.get().reason == "T-9"
+
+    def test_who_may_run_a_bulk_job_gets_one_in_a_tab_of_its_own(self, client, staff, credential):
+        staff.user_permissions.add(
+            Permission.objects.get(content_type__app_label="bulk", codename="run_bulk_lookups")
+        )
+        sign_in_to_the_sidebar(client, User.objects.get(pk=staff.pk))
+        sn, sn2 = device_by_key("offline-hours").sn, device_by_key("asleep").sn
+
+        html = client.get("/embed/", {"q": f"{sn} {sn2}"}).content.decode()
+
+        bulk = urlencode({"identifiers": f"{sn}\n{sn2}", "reason": ""}).replace("&", "&amp;")
+        assert f'href="/bulk/?{bulk}" target="_blank" rel="noopener"' in html
+
+    def test_a_user_id_without_its_minus_asks_and_the_answer_does_not_ask_again(
+        self, sidebar_client, sandbox
+    ):
+        positive = str(FAMILY).lstrip("-")
+
+        html = sidebar_client.get("/embed/", {"q": positive, "reason": "T-8"}).content.decode()
+
+        assert f"Did you mean {FAMILY}?" in html
+        assert f'href="/embed/?q={FAMILY}&amp;kind=user&amp;reason=T-8"' in html
+        as_typed = f"/embed/?q={positive}&kind=user&reason=T-8"
+        assert as_typed.replace("&", "&amp;") in html
+        assert vendor_requests(sandbox) == 0
+        # Following "as typed" looks it up, instead of asking again.
+        response = sidebar_client.get(as_typed)
+        assert "Did you mean" not in response.content.decode()
+        assert Lookup.objects.get().value == positive
+
+    def test_what_is_typed_next_in_the_box_keeps_the_conversations_reason(self, sidebar_client):
+        sn = device_by_key("offline-hours").sn
+
+        html = sidebar_client.get("/embed/", {"q": sn, "reason": "Chatwoot #42"}).content
+        empty = sidebar_client.get("/embed/", {"q": sn}).content
+
+        assert b'<input type="hidden" name="reason" value="Chatwoot #42">' in html
+        assert b'name="reason"' not in empty
