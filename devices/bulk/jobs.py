@@ -267,7 +267,9 @@ def facts_of(result: services.LookupResult) -> dict:
         if data.storage is not None:
             facts["storage"] = [data.storage.srv_status, data.storage.end_time]
         if data.sim is not None:
-            facts["sim"] = [data.sim.srv_status, data.sim.end_time]
+            # The SIM's activation region too ("" never activated; None not reported), so its
+            # state reads as on the page.
+            facts["sim"] = [data.sim.srv_status, data.sim.end_time, data.sim.active_region]
             left = data.sim.extra.get("surplusFlow")
             if isinstance(left, int | float):
                 facts["data_left"] = left

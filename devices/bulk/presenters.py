@@ -22,7 +22,7 @@ from devices.presenters.formatting import (
     raw_value,
 )
 from devices.presenters.lookups import row_verdict
-from devices.presenters.plans import plan_state
+from devices.presenters.plans import plan_state, sim_state
 
 # (header, key of ExportRow) in export order; headers through gettext when exported.
 EXPORT_COLUMNS = [
@@ -72,8 +72,13 @@ def _plan(kind: type, numbers: list | None, now: datetime, *, answered: bool) ->
     says; an item with no device answer has nothing to say."""
     if not numbers:
         return (_("No plan"), "") if answered else ("", "")
-    status, end = numbers
-    state = plan_state(kind(srv_status=status, end_time=end), now)
+    status, end, *rest = numbers  # a SIM's activation region third (absent in older rows)
+    if kind is gwell.SimPlan:
+        region = rest[0] if rest else None
+        sim = gwell.SimPlan(srv_status=status, end_time=end, active_region=region)
+        state = sim_state(sim, now, bundle=None)  # never "active" while never activated
+    else:
+        state = plan_state(kind(srv_status=status, end_time=end), now)
     ends = ""
     if isinstance(end, int) and end > 0:
         ends = absolute_time(datetime.fromtimestamp(end, tz=UTC))

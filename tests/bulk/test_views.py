@@ -16,6 +16,7 @@ from devices.audit import AuditContext
 from devices.bulk import jobs
 from devices.bulk.models import BulkItem, BulkJob
 from devices.models import Lookup
+from devices.sandbox.data import device_by_key
 from tests.bulk.conftest import bulk_permission, sandbox_serials
 from tests.conftest import PASSWORD
 from tests.helpers import page_text, vendor_requests
@@ -265,3 +266,13 @@ def test_a_job_whose_worker_stopped_moving_is_queued_again_once(bulk_client, mon
     BulkJob.objects.filter(pk=job.pk).update(heartbeat_at=long_ago)
     bulk_client.get(f"/bulk/{job.pk}/progress/")
     assert queued == [job.pk, job.pk]
+
+
+def test_a_sim_never_activated_is_not_active_in_the_results(bulk_client, sandbox):
+    never, active = device_by_key("sim-never-activated").sn, device_by_key("sim-active").sn
+    job = start(bulk_client, f"{never} {active}")
+    jobs.job_run(job_id=job.pk)
+    response = bulk_client.get(f"/bulk/{job.pk}/export.csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    sim = {row[0]: row[rows[0].index("SIM plan")] for row in rows[1:]}
+    assert sim == {never: "Never activated", active: "Active"}
