@@ -214,7 +214,8 @@ class DeviceAnswerSerializer(serializers.Serializer):
     data_bundle = DataBundleSerializer(
         allow_null=True,
         help_text="The SIM's data this period, from the owner's device list; null when not "
-        "known (no owner, no bundle, an unlimited plan, or the list could not be read).",
+        "known (no owner, no bundle, an unlimited plan, the list could not be read, or the "
+        "audit policy wants a reason to read a user's list and none was given).",
     )
     sections = SectionSerializer(
         source="page.sections", many=True, help_text="The page's sections, in its words."

@@ -102,9 +102,12 @@ def sidebar(request: HttpRequest) -> HttpResponse:
         reason=forms.normalise_reason(request.GET.get("reason", ""))[:200],
         channel=Lookup.Channel.EMBED,
     )
+    if form.is_valid() and form.candidates:
+        # Several identifiers, or a user id without its minus: links to choose from. Nothing is
+        # looked up, so nothing counts against the person's limit (as on the search page).
+        return _candidates(request, form)
     usage = get_usage(request, group=RATE_GROUP, key="user", rate=_user_rate, increment=True)
     if usage and usage["should_limit"]:
-        form.is_valid()
         services.record_over_limit(
             audit=audit,
             kind=form.attempted_kind,
@@ -125,8 +128,6 @@ def sidebar(request: HttpRequest) -> HttpResponse:
         )
         problems = " ".join(str(m) for errors in form.errors.values() for m in errors)
         return _answer(request, form, failure=_panel(failures.INVALID_INPUT, problems))
-    if form.candidates:  # several identifiers, or a user id without its minus: choose
-        return _candidates(request, form)
     return _lookup(request, form, audit)
 
 

@@ -62,26 +62,27 @@
     if (!message || message.event !== "appContext") return;
     const found = identifierIn(message.data || {});
     const here = new URL(window.location.href);
-    if (!found) {
-      if (!here.searchParams.get("q")) say(root.dataset.noIdentifier);
-      return;
-    }
-    if (here.searchParams.get("q") === found.value) {
-      say("");
-      return; // already showing it
-    }
-    // The helpdesk posts the context on every load of the frame. What the person opened from
-    // this conversation's sidebar (a link, another identifier typed in the box: each keeps the
-    // conversation's reason) stays open; another conversation opens its own identifier.
+    const shown = here.searchParams.get("q");
     const conversation = message.data?.conversation?.id;
-    const reason = conversation !== undefined ? `Chatwoot #${conversation}` : null;
-    if (here.searchParams.get("q") && reason && here.searchParams.get("reason") === reason) {
+    const reason = conversation != null ? `Chatwoot #${conversation}` : null;
+    // The helpdesk posts the context on every load of the frame. Within one conversation (its
+    // reason in the URL: every link and the box keep it), what the agent opened stays open.
+    const sameConversation = reason !== null && here.searchParams.get("reason") === reason;
+    if (shown && (sameConversation || (reason === null && found?.value === shown))) {
       say("");
       return;
     }
+    if (!found && (sameConversation || reason === null)) {
+      say(shown ? "" : root.dataset.noIdentifier);
+      return;
+    }
+    // Another conversation (or none shown yet): its identifier, or an empty sidebar that
+    // carries its reason to what the agent types.
     const next = new URL(root.dataset.sidebarUrl, window.location.href);
-    next.searchParams.set("q", found.value);
-    if (found.kind) next.searchParams.set("kind", found.kind);
+    if (found) {
+      next.searchParams.set("q", found.value);
+      if (found.kind) next.searchParams.set("kind", found.kind);
+    }
     if (reason) next.searchParams.set("reason", reason);
     window.location.assign(next.toString());
   });

@@ -243,3 +243,20 @@ class TestAsThePageSaysIt:
         assert set(replies) == {"en", "zh-hans"}
         assert re.search(r"[\u4e00-\u9fff]", replies["zh-hans"])
         assert not re.search(r"[\u4e00-\u9fff]", replies["en"])
+
+    def test_without_the_reason_the_policy_wants_the_owners_list_is_not_read(
+        self, api, sandbox, settings
+    ):
+        settings.AUDIT_REQUIRE_REASON_FOR_USER_LOOKUPS = True
+
+        body = api.get(sn_path("sim-data-used-up")).json()
+        with_reason = api.get(sn_path("sim-data-used-up"), reason="T-5").json()
+
+        assert body["data_bundle"] is None
+        assert body["verdict"]["text"] == "Offline for 2 hours"
+        assert with_reason["data_bundle"]["left_mb"] == 0
+        assert list(Lookup.objects.order_by("pk").values_list("endpoint", flat=True)) == [
+            "devInfo",
+            "devInfo",
+            "devList",
+        ]

@@ -7,6 +7,7 @@ Screenshots: var/screenshots/sidebar-*.png (English and Chinese).
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -165,8 +166,14 @@ def test_a_chatwoot_conversation_opens_its_cameras_verdict_in_the_sidebar(
         page.locator("#app").screenshot(
             path=str(screenshots.folder / f"sidebar-two-pasted-{locale}.png")
         )
+        asked = page.evaluate("window.fetchInfoRequests")
         links.nth(1).click()
         verdict.wait_for()
+        # The frame asked the helpdesk for the context again and was answered with the same
+        # conversation: what the agent opened stays open.
+        page.wait_for_function(f"window.fetchInfoRequests > {asked}")
+        page.wait_for_timeout(500)
+        assert f"q={other.sn}" in sidebar.url
         # Its data bundle too, read from the owner's list as the page does.
         assert ("5,120" in verdict.inner_text()) and frame.locator("#advice-title").is_visible()
         assert sidebar.evaluate("document.documentElement.scrollWidth") <= SIDEBAR_WIDTH
@@ -174,6 +181,49 @@ def test_a_chatwoot_conversation_opens_its_cameras_verdict_in_the_sidebar(
             path=str(screenshots.folder / f"sidebar-data-used-up-{locale}.png")
         )
     assert [e for e in errors if "Failed to load resource" not in e] == [], errors
+    context.close()
+
+
+def _wait_until(condition, page, seconds: float = 15.0) -> None:
+    """Poll `condition` (a frame's URL, say: cross-origin, so not from the page's script)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        page.wait_for_timeout(100)
+
+
+def test_another_conversation_opens_its_own_identifier_or_an_empty_sidebar(browser, agent_app):
+    device, other = device_by_key("sim-expired"), device_by_key("offline-hours")
+    context = browser.new_context(viewport={"width": 1000, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    with HelpdeskPage(HELPDESK_PORT, host_page(agent_app, device.sn)) as helpdesk:
+        page.goto(helpdesk.url)
+        frame = page.frame_locator("#app")
+        sign_in_inside_the_frame(frame, agent_app)
+        frame.locator("#verdict-text").wait_for()
+        sidebar = next(f for f in page.frames if "/embed/" in f.url)
+
+        # The agent moves to conversation #43, whose contact has another camera.
+        page.evaluate(
+            "([sn]) => { context.data.conversation.id = 43;"
+            " context.data.contact.custom_attributes.device_sn = sn; send(); }",
+            [other.sn],
+        )
+        _wait_until(lambda: f"q={other.sn}" in sidebar.url, page)
+        assert "reason=Chatwoot+%2343" in sidebar.url
+        frame.locator("#verdict-text").wait_for()
+
+        # Then to #44, with no identifier at all: the sidebar empties, keeping #44's reason for
+        # what the agent types, and says so.
+        page.evaluate(
+            "() => { context.data.conversation.id = 44;"
+            " context.data.contact.custom_attributes = {}; send(); }"
+        )
+        _wait_until(lambda: sidebar.url.endswith("/embed/?reason=Chatwoot+%2344"), page)
+        status = frame.locator("[data-context-status]")
+        status.filter(has_text="no device or user id").wait_for()
+        assert frame.locator('input[name="reason"]').get_attribute("value") == "Chatwoot #44"
     context.close()
 
 

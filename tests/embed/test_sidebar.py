@@ -216,6 +216,16 @@ class TestSeveralPasted:
         assert vendor_requests(sandbox) == 0
         assert not Lookup.objects.exists()
 
+    def test_the_list_costs_nothing_of_the_persons_limit(self, sidebar_client, settings):
+        settings.LOOKUP_USER_RATE = "1/h"
+        sn, sn2 = device_by_key("offline-hours").sn, device_by_key("asleep").sn
+
+        listed = sidebar_client.get("/embed/", {"q": f"{sn}\n{sn2}"})
+        first = sidebar_client.get("/embed/", {"q": sn, "kind": "sn"})
+        second = sidebar_client.get("/embed/", {"q": sn2, "kind": "sn"})
+
+        assert (listed.status_code, first.status_code, second.status_code) == (200, 200, 429)
+
     def test_following_a_link_looks_that_one_up(self, sidebar_client):
         sn = device_by_key("offline-hours").sn
 
