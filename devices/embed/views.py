@@ -168,7 +168,13 @@ def _lookup(request: HttpRequest, form: forms.SearchForm, audit: AuditContext) -
     now = timezone.now()
     if not result.ok:
         panel = error_panel(
-            result.error, lookup=result.lookup, now=now, retry_after=result.retry_after
+            result.error,
+            lookup=result.lookup,
+            now=now,
+            retry_after=result.retry_after,
+            # A device another region may know: the same lookup there, in the sidebar.
+            credentials=credential_services.credential_choices(),
+            link=sidebar_url,
         )
         return _answer(request, form, failure=panel)
     found = {"lookup": result.lookup, "fetched_at": result.fetched_at, "now": now}

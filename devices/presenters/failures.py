@@ -7,7 +7,7 @@ fills them in with the lookup's details.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -55,9 +55,11 @@ def error_panel(
     now: datetime,
     retry_after: float | None = None,
     credentials: Iterable[Credential] = (),
+    link: Callable[..., str] = lookup_url,
 ) -> ErrorPanel:
     """What went wrong, in words, with the next step and the HTTP status: the failure's row of
-    `devices.failures.FAILURES`, filled in with this lookup's details."""
+    `devices.failures.FAILURES`, filled in with this lookup's details. `link` makes the retries'
+    links (the pages' by default)."""
     failure = failures.failure_of(error)
     what = _("%(kind)s %(value)s") % {"kind": kind_label(lookup.kind), "value": lookup.value}
     facts: list[Fact] = []
@@ -81,7 +83,7 @@ def error_panel(
         facts=facts,
         escalation=escalation_text(lookup=lookup, now=now, error=error),
         searched=searched_words(lookup),
-        retries=_retries(lookup, credentials) if failure.try_elsewhere else [],
+        retries=_retries(lookup, credentials, link) if failure.try_elsewhere else [],
     )
 
 
@@ -101,13 +103,15 @@ def searched_words(lookup: Lookup) -> str:
     return _("Searched %(kind)s %(value)s with credential %(credential)s.") % params
 
 
-def _retries(lookup: Lookup, credentials: Iterable[Credential]) -> list[Retry]:
+def _retries(
+    lookup: Lookup, credentials: Iterable[Credential], link: Callable[..., str]
+) -> list[Retry]:
     retries = []
     for credential in credentials:
         if credential.name == lookup.credential_name:
             continue
         try:
-            url = lookup_url(
+            url = link(
                 lookup.kind,
                 lookup.value,
                 owner=lookup.owner_id,

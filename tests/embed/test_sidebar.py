@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 import pytest
 from django.contrib.auth.models import Permission, User
 
-from devices.models import Lookup
+from devices.models import Credential, Lookup
 from devices.sandbox.data import FAMILY, device_by_key
 from tests.embed.conftest import sign_in_to_the_sidebar
 from tests.helpers import inject, page_text, vendor_requests
@@ -271,3 +271,22 @@ class TestSeveralPasted:
 
         assert b'<input type="hidden" name="reason" value="Chatwoot #42">' in html
         assert b'name="reason"' not in empty
+
+
+def test_not_found_says_where_it_looked_and_retries_in_the_other_region_in_the_sidebar(
+    sidebar_client, credential
+):
+    Credential.objects.create(
+        name="eu", region="de", base_url=credential.base_url, app_id="x", app_token="t", app_key="k"
+    )
+
+    response = sidebar_client.get("/embed/", {"q": "876NOPE0000001", "reason": "T-9"})
+
+    assert response.status_code == 404
+    assert "Searched serial number 876NOPE0000001 with credential sandbox." in page_text(response)
+    retry = "/embed/?q=876NOPE0000001&amp;kind=sn&amp;credential=eu&amp;reason=T-9"
+    html = response.content.decode()
+    assert f'href="{retry}">Try with credential eu (de)</a>' in html
+    # Following it asks that region, inside the sidebar.
+    sidebar_client.get("/embed/", {"q": "876NOPE0000001", "kind": "sn", "credential": "eu"})
+    assert Lookup.objects.order_by("pk").last().credential_name == "eu"
