@@ -20,6 +20,8 @@ from devices.history.watching import (
     watch_start,
     watch_stop,
 )
+from devices.links import lookup_url
+from devices.models import Lookup
 from devices.presenters.formatting import absolute_time
 
 lookup_required = permission_required("devices.lookup_devices", raise_exception=True)
@@ -53,6 +55,19 @@ def start(request: HttpRequest, lookup_id: int) -> JsonResponse:
     )
 
 
+def polled_url(watch) -> str:
+    """The device's page, asked as a poll asks it (by device id, the page's owner, region and
+    ticket): the same cached answer."""
+    followed = watch.lookup
+    return lookup_url(
+        Lookup.Kind.DEVICE_ID,
+        watch.device_id,
+        owner=followed.owner_id,
+        credential=followed.credential_name,
+        reason=followed.reason,
+    )
+
+
 @lookup_required
 @require_POST
 def poll(request: HttpRequest, watch_id: int) -> JsonResponse:
@@ -63,7 +78,9 @@ def poll(request: HttpRequest, watch_id: int) -> JsonResponse:
     now = timezone.now()
     checked = absolute_time(now)
     if result.status == "ok" and result.changes:
-        message = _("Changed at %(time)s. Refresh the page to see every fact as it is now.")
+        message = _(
+            "Changed at %(time)s. The link beside the verdict shows every fact as it is now."
+        )
         message %= {"time": checked}
     elif result.status == "ok":
         message = _("Checked at %(time)s: no change.") % {"time": checked}
@@ -93,6 +110,16 @@ def poll(request: HttpRequest, watch_id: int) -> JsonResponse:
                 for change in result.changes
             ],
             "title": announcement(result.changes[0]) if result.changes else "",
+            # The page's verdict was written before the change. The device's page as the poll
+            # asked it reads the answer the poll left in the cache: no vendor call.
+            "outdated": {
+                "text": _("This verdict was written before the change at %(time)s.")
+                % {"time": checked},
+                "link": _("Show the device as it is now"),
+                "url": polled_url(watch),
+            }
+            if result.changes
+            else None,
         }
     )
 

@@ -120,12 +120,19 @@ def test_a_watched_camera_that_comes_back_online_is_announced(
         expect(announced).to_have_class(re.compile(r"\bfresh\b"))
         assert page.title() == f"● Online again · {title}"
         expect(page.locator(".watch-changes")).to_contain_text("Battery: 4% → 35%")
+        # The verdict above was written before the change: it says so, and links to the page
+        # as it is now (the poll's answer, from the cache).
+        outdated = page.locator(".verdict .verdict-outdated")
+        expect(outdated).to_contain_text("This verdict was written before the change at")
         screenshots(page, "watch-desktop-en-online-again")
 
         page.get_by_role("button", name="Stop watching").click()
         expect(page.locator(".watch-status")).to_have_text("Watching stopped.")
         expect(page.get_by_role("button", name="Watch this device")).to_be_visible()
         assert _watches(watch_app) == "stopped 1 of 1"
+        outdated.get_by_role("link", name="Show the device as it is now").click()
+        expect(page.locator(".verdict-text")).to_contain_text("Online")
+        expect(page.locator(".verdict-outdated")).to_have_count(0)
 
         # Leaving the page stops its watch too.
         page.get_by_role("button", name="Watch this device").click()

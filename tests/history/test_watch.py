@@ -11,7 +11,7 @@ from django.utils import timezone
 from devices.history.models import Watch
 from devices.models import Lookup
 from devices.sandbox.data import device_by_key
-from tests.helpers import sn_url, vendor_requests
+from tests.helpers import sn_url, vendor_requests, verdict_text
 
 COMES_BACK = device_by_key("comes-back-online")
 
@@ -64,6 +64,7 @@ def test_a_poll_is_a_follow_up_of_the_pages_lookup_not_a_new_search(staff_client
     assert polled.status_code == 200
     assert polled.json()["status"] == "ok"
     assert polled.json()["changes"] == []
+    assert polled.json()["outdated"] is None  # nothing changed: the verdict stands
     assert vendor_requests(sandbox) == before + 1  # a refresh, not the cache
     row = Lookup.objects.get(channel="watch")
     assert row.follows == page
@@ -73,7 +74,7 @@ def test_a_poll_is_a_follow_up_of_the_pages_lookup_not_a_new_search(staff_client
     assert Watch.objects.get().polls == 1
 
 
-def test_a_device_that_comes_back_online_is_announced(staff_client, comeback):
+def test_a_device_that_comes_back_online_is_announced(staff_client, comeback, sandbox):
     page = open_page(staff_client, "comes-back-online")
     answer = start(staff_client, page, "comes-back-online")
     assert poll(staff_client, answer).json()["changes"] == []
@@ -93,6 +94,13 @@ def test_a_device_that_comes_back_online_is_announced(staff_client, comeback):
         "tone": "neutral",
     }
     assert found["message"].startswith("Changed at")
+    assert found["outdated"]["text"].startswith("This verdict was written before the change at")
+    assert found["outdated"]["link"] == "Show the device as it is now"
+    # The page as the poll asked it: its verdict is the new one, from the cache.
+    asked = vendor_requests(sandbox)
+    now = staff_client.get(found["outdated"]["url"])
+    assert verdict_text(now).startswith("Online")
+    assert vendor_requests(sandbox) == asked
     # The clock time in the person's zone (Asia/Shanghai by default), as the page writes times.
     shown = datetime.strptime(found["time"], "%H:%M:%S").time()
     local_now = timezone.localtime(timezone.now(), ZoneInfo("Asia/Shanghai"))
@@ -160,6 +168,7 @@ def test_a_watch_ends_after_its_time_without_calling_the_vendor(staff_client, sa
         "message": "Watching stopped after 10 minutes.",
         "changes": [],
         "title": "",
+        "outdated": None,
     }
     assert vendor_requests(sandbox) == before
     assert not Lookup.objects.filter(channel="watch").exists()

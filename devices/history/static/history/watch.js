@@ -54,6 +54,23 @@ for (const box of document.querySelectorAll(".chart-scroll")) box.scrollLeft = b
     if (title) document.title = `${title} · ${pageTitle}`;
   };
 
+  // The verdict at the top was written before the change: say so beside it, with the page as
+  // the poll asked it (its answer is in the cache: no vendor call).
+  const markOutdated = (outdated) => {
+    const verdict = document.querySelector("section.verdict");
+    if (!verdict || !outdated) return;
+    let note = verdict.querySelector(".verdict-outdated");
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "verdict-outdated";
+      verdict.append(note);
+    }
+    const link = document.createElement("a");
+    link.href = outdated.url;
+    link.textContent = outdated.link;
+    note.replaceChildren(`${outdated.text} `, link);
+  };
+
   const poll = async () => {
     if (!watch) return;
     let answer;
@@ -63,7 +80,10 @@ for (const box of document.querySelectorAll(".chart-scroll")) box.scrollLeft = b
       answer = { status: "error", message: button.dataset.failedLabel };
     }
     if (!watch) return;
-    if (answer.changes?.length) announce(answer.changes, answer.title, answer.time);
+    if (answer.changes?.length) {
+      announce(answer.changes, answer.title, answer.time);
+      markOutdated(answer.outdated);
+    }
     if (answer.status === "over" || answer.status === "refused") {
       ended(answer.message);
       return;
