@@ -20,8 +20,7 @@ from devices.history.watching import (
     watch_start,
     watch_stop,
 )
-from devices.links import lookup_url
-from devices.models import Lookup
+from devices.links import device_url
 from devices.presenters.formatting import absolute_time
 
 lookup_required = permission_required("devices.lookup_devices", raise_exception=True)
@@ -57,13 +56,13 @@ def start(request: HttpRequest, lookup_id: int) -> JsonResponse:
 
 def polled_url(watch) -> str:
     """The device's page, asked as a poll asks it (by device id, the page's owner, region and
-    ticket): the same cached answer."""
+    ticket), so that while the watch runs its answer is the poll's, from the cache; "" when the
+    id cannot be a path segment."""
     followed = watch.lookup
-    return lookup_url(
-        Lookup.Kind.DEVICE_ID,
+    return device_url(
         watch.device_id,
-        owner=followed.owner_id,
-        credential=followed.credential_name,
+        owner_id=followed.owner_id,
+        credential_name=followed.credential_name,
         reason=followed.reason,
     )
 
@@ -111,7 +110,8 @@ def poll(request: HttpRequest, watch_id: int) -> JsonResponse:
             ],
             "title": announcement(result.changes[0]) if result.changes else "",
             # The page's verdict was written before the change. The device's page as the poll
-            # asked it reads the answer the poll left in the cache: no vendor call.
+            # asked it reads the poll's answer from the cache while the watch runs (a 4G
+            # camera's owner's list, which polls do not read, may be asked again).
             "outdated": {
                 "text": _("This verdict was written before the change at %(time)s.")
                 % {"time": checked},

@@ -1,6 +1,7 @@
 """The sidebar (/embed/?q=…): the search box's detection, the page's verdict, compact."""
 
 import re
+from html import unescape as html_unescape
 from urllib.parse import urlencode
 
 import pytest
@@ -274,10 +275,15 @@ class TestSeveralPasted:
 
 
 def test_not_found_says_where_it_looked_and_retries_in_the_other_region_in_the_sidebar(
-    sidebar_client, credential
+    sidebar_client, credential, sandbox_app
 ):
     Credential.objects.create(
-        name="eu", region="de", base_url=credential.base_url, app_id="x", app_token="t", app_key="k"
+        name="eu",
+        region="de",
+        base_url=credential.base_url,
+        app_id=sandbox_app.app_id,
+        app_token=sandbox_app.app_token,
+        app_key=sandbox_app.app_key,
     )
 
     response = sidebar_client.get("/embed/", {"q": "876NOPE0000001", "reason": "T-9"})
@@ -287,6 +293,13 @@ def test_not_found_says_where_it_looked_and_retries_in_the_other_region_in_the_s
     retry = "/embed/?q=876NOPE0000001&amp;kind=sn&amp;credential=eu&amp;reason=T-9"
     html = response.content.decode()
     assert f'href="{retry}">Try with credential eu (de)</a>' in html
-    # Following it asks that region, inside the sidebar.
-    sidebar_client.get("/embed/", {"q": "876NOPE0000001", "kind": "sn", "credential": "eu"})
-    assert Lookup.objects.order_by("pk").last().credential_name == "eu"
+    # Following it asks that region, inside the sidebar, for the same ticket.
+    again = sidebar_client.get(html_unescape(retry))
+    assert again.status_code == 404
+    row = Lookup.objects.order_by("pk").last()
+    assert (row.credential_name, row.value, row.reason, row.outcome) == (
+        "eu",
+        "876NOPE0000001",
+        "T-9",
+        "not_found",
+    )

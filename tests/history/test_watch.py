@@ -264,3 +264,15 @@ def test_polls_faster_than_the_page_would_are_skipped(staff_client, sandbox, set
     # Once the interval has passed, the next poll goes through.
     Watch.objects.update(last_poll_at=timezone.now() - timedelta(seconds=8))
     assert poll(staff_client, answer).json()["status"] == "ok"
+
+
+def test_the_page_as_polled_is_not_linked_for_an_id_that_cannot_be_a_path():
+    from types import SimpleNamespace
+
+    from devices.history.views import polled_url
+
+    page = SimpleNamespace(owner_id="-1", credential_name="sandbox", reason="T-1")
+    assert polled_url(SimpleNamespace(lookup=page, device_id="12/34")) == ""
+    assert polled_url(SimpleNamespace(lookup=page, device_id="1234")) == (
+        "/devices/id/1234/?access_id=-1&credential=sandbox&reason=T-1"
+    )

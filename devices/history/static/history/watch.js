@@ -55,7 +55,7 @@ for (const box of document.querySelectorAll(".chart-scroll")) box.scrollLeft = b
   };
 
   // The verdict at the top was written before the change: say so beside it, with the page as
-  // the poll asked it (its answer is in the cache: no vendor call).
+  // the poll asked it (its answer is in the cache while the watch runs).
   const markOutdated = (outdated) => {
     const verdict = document.querySelector("section.verdict");
     if (!verdict || !outdated) return;
@@ -64,6 +64,10 @@ for (const box of document.querySelectorAll(".chart-scroll")) box.scrollLeft = b
       note = document.createElement("p");
       note.className = "verdict-outdated";
       verdict.append(note);
+    }
+    if (!outdated.url) {
+      note.replaceChildren(outdated.text);
+      return;
     }
     const link = document.createElement("a");
     link.href = outdated.url;
