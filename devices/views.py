@@ -201,9 +201,17 @@ def user_devices(request: HttpRequest, user_id: str) -> HttpResponse:
 @per_person_limit
 @require_safe
 def owner_list_check(request: HttpRequest, user_id: str, dev_id: str) -> JsonResponse:
-    """One row of an owner's list, checked after the page loaded: the device's state from its
-    devInfo, through the same budget, cache and coalescing as its page, as JSON for the page's
-    script. Audited as a follow-up of the list's lookup, with its credential and reason."""
+    """One row of an owner's list, checked after the page loaded (`row_check_answer`)."""
+    return row_check_answer(request, user_id, dev_id, channel=Lookup.Channel.WEB)
+
+
+def row_check_answer(
+    request: HttpRequest, user_id: str, dev_id: str, *, channel: str
+) -> JsonResponse:
+    """One row of an owner's list, checked after the list was shown (on a page, or in the
+    sidebar: `channel`): the device's state from its devInfo, through the same budget, cache and
+    coalescing as its page, as JSON for the list's script. Audited as a follow-up of the list's
+    lookup, with its credential and reason. The caller checks the permission and the limit."""
     listed = selectors.owner_list_lookup(
         user=request.user, lookup_id=request.GET.get("list", ""), user_id=forms.normalise(user_id)
     )
@@ -216,7 +224,7 @@ def owner_list_check(request: HttpRequest, user_id: str, dev_id: str) -> JsonRes
         }
     form = forms.LookupForm(query, kind=Lookup.Kind.DEVICE_ID, value=dev_id)
     audit = AuditContext.of_request(
-        request, reason=query["reason"], follows_id=listed.pk if listed else None
+        request, reason=query["reason"], follows_id=listed.pk if listed else None, channel=channel
     )
     if request.limited:
         asked = form.audit()

@@ -9,4 +9,10 @@ urlpatterns = [
     path("", views.sidebar, name="sidebar"),
     path("login/", views.login, name="login"),
     path("logout/", views.logout, name="logout"),
+    # A user's devices, each row checked after the list is shown (as on the user's page).
+    path(
+        "users/<str:user_id>/devices/<str:dev_id>/check/",
+        views.owner_list_check,
+        name="owner_list_check",
+    ),
 ]

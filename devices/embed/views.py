@@ -31,7 +31,15 @@ from devices.presenters.failures import ErrorPanel, error_panel
 from devices.presenters.search import candidate_notes
 from devices.presenters.sim_data import reading_of
 from devices.signin import LocalPasswordForm, ThrottledLoginView
-from devices.views import BULK_PERMISSION, LOOKUP_PERMISSION, RATE_GROUP, RATE_LIMITED
+from devices.views import (
+    BULK_PERMISSION,
+    LOOKUP_PERMISSION,
+    RATE_GROUP,
+    RATE_LIMITED,
+    lookup_required,
+    per_person_limit,
+    row_check_answer,
+)
 
 TEMPLATE = "devices/embed/sidebar.html"
 
@@ -144,6 +152,18 @@ def _candidates(request: HttpRequest, form: forms.SearchForm) -> HttpResponse:
         bulk_url = f"{reverse('bulk:new')}?{urlencode(query)}"
     context = _context(request, form=form, candidates=candidates, bulk_url=bulk_url)
     return render(request, TEMPLATE, context)
+
+
+@lookup_required  # outermost: Django copies inner decorators' login_url over outer ones'
+@login_required(login_url="embed:login")
+@per_person_limit
+@require_safe
+def owner_list_check(request: HttpRequest, user_id: str, dev_id: str) -> HttpResponse:
+    """A row of a user's devices in the sidebar, checked by its script after the list is shown:
+    the user's page's check, audited with channel "embed"."""
+    if _fetched_as_a_resource(request):
+        return HttpResponse(status=403)
+    return row_check_answer(request, user_id, dev_id, channel=Lookup.Channel.EMBED)
 
 
 def _lookup(request: HttpRequest, form: forms.SearchForm, audit: AuditContext) -> HttpResponse:

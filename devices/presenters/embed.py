@@ -4,7 +4,7 @@ and the page never disagree."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from urllib.parse import urlencode
 
@@ -16,10 +16,11 @@ from devices.links import lookup_url
 from devices.models import Lookup
 from devices.presenters.device import DevicePage, device_page, status_fact
 from devices.presenters.formatting import NEUTRAL, WARN, Badge, Fact, battery_label, battery_note
+from devices.presenters.owner_list import OwnerList, owner_list
 from devices.presenters.plans import plan_state, sim_state
 from devices.presenters.provenance import Provenance
 from devices.presenters.sim_data import DataReading, data_fact
-from devices.presenters.user import DeviceRow, UserPage, user_page
+from devices.presenters.user import UserPage, user_page
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class SidebarDevice:
 @dataclass(frozen=True)
 class SidebarUser:
     page: UserPage
-    rows: list[tuple[DeviceRow, str]]  # each with its sidebar link
+    owner_list: OwnerList  # the user's page's list, each row linking inside the sidebar
     page_url: str
     provenance: Provenance
 
@@ -131,11 +132,13 @@ def key_facts(
 def sidebar_user(
     devices: gwell.DeviceList, *, lookup: Lookup, fetched_at: datetime | None, now: datetime
 ) -> SidebarUser:
+    """The user's page's list, each row checked by the same script (state, battery, model),
+    linking to the device inside the sidebar."""
     page = user_page(devices=devices, lookup=lookup, fetched_at=fetched_at, now=now)
     rows = [
-        (
+        replace(
             row,
-            sidebar_url(
+            url=sidebar_url(
                 Lookup.Kind.DEVICE_ID,
                 row.dev_id,
                 owner=page.user_id,
@@ -145,6 +148,12 @@ def sidebar_user(
         )
         for row in page.rows
     ]
+    checks = owner_list(
+        replace(page, rows=rows),
+        lookup=lookup,
+        entries=devices.devices,
+        route="embed:owner_list_check",
+    )
     return SidebarUser(
-        page=page, rows=rows, page_url=_full_page(lookup), provenance=page.provenance
+        page=page, owner_list=checks, page_url=_full_page(lookup), provenance=page.provenance
     )

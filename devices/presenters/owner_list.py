@@ -88,10 +88,18 @@ class RowCheck:
 
 
 def owner_list(
-    page: UserPage, *, lookup: Lookup, entries: Iterable[gwell.DeviceListEntry]
+    page: UserPage,
+    *,
+    lookup: Lookup,
+    entries: Iterable[gwell.DeviceListEntry],
+    route: str = "owner_list_check",
 ) -> OwnerList:
-    """The rows of `page` (the list `entries`, from `lookup`, its audit row) with their checks."""
-    rows = [ListedRow(row, check_url(lookup, row.dev_id), plan_urgency(row)) for row in page.rows]
+    """The rows of `page` (the list `entries`, from `lookup`, its audit row) with their checks,
+    at `route` (the page's, or the sidebar's)."""
+    rows = [
+        ListedRow(row, check_url(lookup, row.dev_id, route=route), plan_urgency(row))
+        for row in page.rows
+    ]
     checkable = sum(1 for listed in rows if listed.check_url)
     forms_of = (1, 2)  # English and Chinese need no more plural forms than these
     one, other = (
@@ -124,10 +132,10 @@ def plan_urgency(row: DeviceRow) -> int:
     return ATTENTION if row.problem else FINE
 
 
-def check_url(lookup: Lookup, dev_id: str) -> str:
+def check_url(lookup: Lookup, dev_id: str, *, route: str = "owner_list_check") -> str:
     """A row's check: follows up `lookup`. "" when the id cannot be a path segment."""
     try:
-        path = reverse("owner_list_check", args=[lookup.value, dev_id])
+        path = reverse(route, args=[lookup.value, dev_id])
     except NoReverseMatch:
         return ""
     return f"{path}?list={lookup.pk}"

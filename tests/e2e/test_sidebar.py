@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from devices.sandbox.data import device_by_key
+from devices.sandbox.data import FAMILY, device_by_key
 from tests.e2e.conftest import (
     CREATE_USER,
     HELPDESK_ORIGIN,
@@ -192,7 +192,9 @@ def _wait_until(condition, page, seconds: float = 15.0) -> None:
         page.wait_for_timeout(100)
 
 
-def test_another_conversation_opens_its_own_identifier_or_an_empty_sidebar(browser, agent_app):
+def test_another_conversation_opens_its_own_identifier_or_an_empty_sidebar(
+    browser, agent_app, screenshots
+):
     device, other = device_by_key("sim-expired"), device_by_key("offline-hours")
     context = browser.new_context(viewport={"width": 1000, "height": 900})
     context.set_default_timeout(15_000)
@@ -224,6 +226,21 @@ def test_another_conversation_opens_its_own_identifier_or_an_empty_sidebar(brows
         status = frame.locator("[data-context-status]")
         status.filter(has_text="no device or user id").wait_for()
         assert frame.locator('input[name="reason"]').get_attribute("value") == "Chatwoot #44"
+
+        # #45's contact carries a cloud user id: the user's devices, each row's state, battery
+        # and model filled in by the list's own checks, inside the frame.
+        page.evaluate(
+            "([user]) => { context.data.conversation.id = 45;"
+            " context.data.contact.custom_attributes = {cloud_user_id: user}; send(); }",
+            [str(FAMILY)],
+        )
+        _wait_until(lambda: f"q={FAMILY}" in sidebar.url, page)
+        frame.locator("[data-progress]").filter(has_text="All 5 devices checked").wait_for()
+        states = frame.locator('[data-cell="state"]')
+        assert states.count() == 5
+        assert all(states.nth(i).inner_text() != "Not checked" for i in range(5))
+        assert sidebar.evaluate("document.documentElement.scrollWidth") <= SIDEBAR_WIDTH
+        page.locator("#app").screenshot(path=str(screenshots.folder / "sidebar-user-list.png"))
     context.close()
 
 

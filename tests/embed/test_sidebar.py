@@ -303,3 +303,57 @@ def test_not_found_says_where_it_looked_and_retries_in_the_other_region_in_the_s
         "T-9",
         "not_found",
     )
+
+
+class TestAUsersDevices:
+    """The user's page's list in the sidebar: each row checked by the same script, through a
+    check of the sidebar's own (its session cookie is only sent under /embed/)."""
+
+    def checks(self, response) -> dict[str, str]:
+        content = response.content.decode()
+        return {
+            dev_id: html_unescape(url)
+            for url, dev_id in re.findall(
+                r'data-check-url="([^"]+)">\s*<th[^>]*>(?:<a[^>]*>)?<code>(\d+)</code>', content
+            )
+        }
+
+    def test_each_row_has_a_check_under_embed_that_follows_the_lists_lookup(
+        self, sidebar_client, sandbox
+    ):
+        response = sidebar_client.get("/embed/", {"q": str(FAMILY), "reason": "T-3"})
+
+        listed = Lookup.objects.get(kind="user")
+        dev_id = str(device_by_key("online-wifi-mains").dev_id)
+        checks = self.checks(response)
+        assert len(checks) == 5
+        assert checks[dev_id] == f"/embed/users/{FAMILY}/devices/{dev_id}/check/?list={listed.pk}"
+        html = response.content.decode()
+        assert '<script src="/static/js/owner-list.js" defer></script>' in html
+        assert vendor_requests(sandbox) == 1  # the checks come after, from the script
+
+        check = sidebar_client.get(checks[dev_id], headers={"Sec-Fetch-Site": "same-origin"})
+
+        assert check.status_code == 200
+        assert (check.json()["ok"], check.json()["state"]) == (True, "Online")
+        row = Lookup.objects.get(kind="dev_id")
+        assert (row.channel, row.follows, row.reason) == ("embed", listed, "T-3")
+
+    def test_a_check_fetched_from_another_site_is_refused_before_any_lookup(
+        self, sidebar_client, sandbox
+    ):
+        checks = self.checks(sidebar_client.get("/embed/", {"q": str(FAMILY)}))
+        url = next(iter(checks.values()))
+
+        response = sidebar_client.get(
+            url, headers={"Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Site": "cross-site"}
+        )
+
+        assert response.status_code == 403
+        assert not Lookup.objects.filter(kind="dev_id").exists()
+
+    def test_without_the_sidebars_session_a_check_goes_to_its_sign_in(self, client, staff):
+        client.force_login(staff)  # the pages' session only
+        response = client.get(f"/embed/users/{FAMILY}/devices/1/check/?list=1")
+        assert response.status_code == 302
+        assert response["Location"].startswith("/embed/login/")
