@@ -113,16 +113,24 @@ def recent_colleague_lookups(*, user, kind: str, value: str, minutes: int = 30) 
     return latest
 
 
-def owner_list_lookup(*, user, lookup_id: str, user_id: str) -> Lookup | None:
+def owner_list_lookup(
+    *, user, lookup_id: str, user_id: str, channel: str = Lookup.Channel.WEB
+) -> Lookup | None:
     """The person's own lookup of `user_id`'s device list that showed the list (`lookup_id`, as
-    the page passes it to its row checks), or None: a row check follows up only such a lookup,
-    and takes its credential and ticket / reason from it."""
+    the page passes it to its row checks), made in `channel` (the pages, or the sidebar), or
+    None: a row check follows up only such a lookup, and takes its credential and ticket /
+    reason from it."""
     if not lookup_id.isdigit() or len(lookup_id) > 18:
         return None
     showed_list = Q(outcome=Lookup.Outcome.OK) | Q(source=Lookup.Source.LAST_GOOD)
     return (
         Lookup.objects.filter(
-            showed_list, pk=int(lookup_id), user=user, kind=Lookup.Kind.USER, value=user_id
+            showed_list,
+            pk=int(lookup_id),
+            user=user,
+            kind=Lookup.Kind.USER,
+            value=user_id,
+            channel=channel,
         )
         .only("pk", "value", "credential_name", "reason")
         .first()

@@ -213,7 +213,10 @@ def row_check_answer(
     coalescing as its page, as JSON for the list's script. Audited as a follow-up of the list's
     lookup, with its credential and reason. The caller checks the permission and the limit."""
     listed = selectors.owner_list_lookup(
-        user=request.user, lookup_id=request.GET.get("list", ""), user_id=forms.normalise(user_id)
+        user=request.user,
+        lookup_id=request.GET.get("list", ""),
+        user_id=forms.normalise(user_id),
+        channel=channel,
     )
     query = {"access_id": user_id, "credential": "", "reason": ""}
     if listed is not None:

@@ -9,6 +9,7 @@ service call, an audit row with channel "embed"; what it says comes from the pag
 from __future__ import annotations
 
 import json
+from functools import partial, wraps
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -28,6 +29,7 @@ from devices.embed.framing import frame_ancestors, frameable_by_helpdesks
 from devices.models import Lookup
 from devices.presenters.embed import sidebar_device, sidebar_url, sidebar_user
 from devices.presenters.failures import ErrorPanel, error_panel
+from devices.presenters.lookups import device_verdicts, user_verdicts
 from devices.presenters.search import candidate_notes
 from devices.presenters.sim_data import reading_of
 from devices.signin import LocalPasswordForm, ThrottledLoginView
@@ -154,15 +156,27 @@ def _candidates(request: HttpRequest, form: forms.SearchForm) -> HttpResponse:
     return render(request, TEMPLATE, context)
 
 
+def _navigations_and_own_fetches_only(view):
+    """Refuse a request another site's content makes with the sidebar's cookie (an image in a
+    customer's message), before it counts against the person's limit or looks anything up."""
+
+    @wraps(view)
+    def guarded(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if _fetched_as_a_resource(request):
+            return HttpResponse(status=403)
+        return view(request, *args, **kwargs)
+
+    return guarded
+
+
 @lookup_required  # outermost: Django copies inner decorators' login_url over outer ones'
 @login_required(login_url="embed:login")
+@_navigations_and_own_fetches_only
 @per_person_limit
 @require_safe
 def owner_list_check(request: HttpRequest, user_id: str, dev_id: str) -> HttpResponse:
     """A row of a user's devices in the sidebar, checked by its script after the list is shown:
-    the user's page's check, audited with channel "embed"."""
-    if _fetched_as_a_resource(request):
-        return HttpResponse(status=403)
+    the user's page's check of a list the sidebar showed, audited with channel "embed"."""
     return row_check_answer(request, user_id, dev_id, channel=Lookup.Channel.EMBED)
 
 
@@ -173,7 +187,10 @@ def _lookup(request: HttpRequest, form: forms.SearchForm, audit: AuditContext) -
     reading = None
     if kind == Lookup.Kind.USER:
         result = services.list_user_devices(
-            audit=audit, user_id=value, credential_name=credential or None
+            audit=audit,
+            user_id=value,
+            credential_name=credential or None,
+            summarise=partial(user_verdicts, user_id=value),  # for My lookups, as the page's
         )
     else:
         # As the device page does: the owner's list too, for the data left on the SIM.
@@ -183,6 +200,7 @@ def _lookup(request: HttpRequest, form: forms.SearchForm, audit: AuditContext) -
             value=value,
             owner_id=data.get("owner", ""),
             credential_name=credential or None,
+            summarise=device_verdicts,
         )
         result, reading = lookups.device, reading_of(lookups)
     now = timezone.now()

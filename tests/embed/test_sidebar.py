@@ -357,3 +357,35 @@ class TestAUsersDevices:
         response = client.get(f"/embed/users/{FAMILY}/devices/1/check/?list=1")
         assert response.status_code == 302
         assert response["Location"].startswith("/embed/login/")
+
+    def test_refused_fetches_from_another_site_cost_nothing_of_the_persons_limit(
+        self, sidebar_client, settings
+    ):
+        settings.LOOKUP_USER_RATE = "2/h"
+        checks = self.checks(sidebar_client.get("/embed/", {"q": str(FAMILY)}))  # the 1st
+        url = next(iter(checks.values()))
+        cross_site = {"Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Site": "cross-site"}
+
+        refused = [sidebar_client.get(url, headers=cross_site).status_code for _ in range(3)]
+        own = sidebar_client.get(url, headers={"Sec-Fetch-Site": "same-origin"})  # the 2nd
+        over = sidebar_client.get(url, headers={"Sec-Fetch-Site": "same-origin"})
+
+        assert (refused, own.status_code, over.status_code) == ([403] * 3, 200, 429)
+        assert Lookup.objects.filter(outcome="rate_limited").get().channel == "embed"
+
+    def test_a_check_follows_only_a_list_this_person_opened_in_the_sidebar(
+        self, sidebar_client, staff, client, outsider
+    ):
+        dev_id = device_by_key("online-wifi-mains").dev_id
+        sidebar_client.force_login(staff)  # the pages' session too
+        sidebar_client.get(f"/users/{FAMILY}/devices/")  # a list shown on the pages
+        on_the_pages = Lookup.objects.get(kind="user", channel="web")
+        url = f"/embed/users/{FAMILY}/devices/{dev_id}/check/?list={on_the_pages.pk}"
+
+        assert sidebar_client.get(url).status_code == 400
+        sign_in_to_the_sidebar(client, outsider)
+        assert client.get(url).status_code == 403  # no permission to look up at all
+
+    def test_the_lists_audit_row_has_its_verdict_as_the_pages_has(self, sidebar_client):
+        sidebar_client.get("/embed/", {"q": str(FAMILY)})
+        assert Lookup.objects.get(kind="user").verdict
