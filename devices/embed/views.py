@@ -184,12 +184,15 @@ def _lookup(request: HttpRequest, form: forms.SearchForm, audit: AuditContext) -
     data = form.cleaned_data
     kind, value = data["resolved_kind"], data["q"]
     credential = data.get("credential", "") if form.choose_credential else ""
+    # "Refresh from the vendor": past the cache, through the limiter, as on the pages.
+    refresh = request.GET.get("refresh") == "1"
     reading = None
     if kind == Lookup.Kind.USER:
         result = services.list_user_devices(
             audit=audit,
             user_id=value,
             credential_name=credential or None,
+            refresh=refresh,
             summarise=partial(user_verdicts, user_id=value),  # for My lookups, as the page's
         )
     else:
@@ -200,6 +203,7 @@ def _lookup(request: HttpRequest, form: forms.SearchForm, audit: AuditContext) -
             value=value,
             owner_id=data.get("owner", ""),
             credential_name=credential or None,
+            refresh=refresh,
             summarise=device_verdicts,
         )
         result, reading = lookups.device, reading_of(lookups)

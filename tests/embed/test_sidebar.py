@@ -195,7 +195,8 @@ class TestAsThePageSaysIt:
         assert '<h2 id="advice-title">Next step</h2>' in html
         replies = re.findall(r'<textarea id="reply-([\w-]+)" class="reply-text"', html)
         assert replies == ["en", "zh-hans"]
-        assert html.count('class="copy-button"') == 2
+        for language in replies:
+            assert f'class="copy-button" data-copy-target="reply-{language}"' in html
 
 
 class TestSeveralPasted:
@@ -389,3 +390,30 @@ class TestAUsersDevices:
     def test_the_lists_audit_row_has_its_verdict_as_the_pages_has(self, sidebar_client):
         sidebar_client.get("/embed/", {"q": str(FAMILY)})
         assert Lookup.objects.get(kind="user").verdict
+
+
+class TestFooter:
+    def test_refresh_from_the_vendor_goes_past_the_cache_in_the_sidebar(
+        self, sidebar_client, sandbox
+    ):
+        sn = device_by_key("offline-hours").sn
+        first = sidebar_client.get("/embed/", {"q": sn, "reason": "T-4"})
+        sidebar_client.get("/embed/", {"q": sn, "reason": "T-4"})  # from the cache
+        assert vendor_requests(sandbox) == 1
+
+        link = re.search(
+            r'<a class="button" href="([^"]+)"[^>]*>Refresh from the vendor', first.content.decode()
+        )
+        assert link and html_unescape(link.group(1)) == f"?q={sn}&reason=T-4&refresh=1"
+        again = sidebar_client.get("/embed/" + html_unescape(link.group(1)))
+
+        assert again.status_code == 200
+        assert vendor_requests(sandbox) == 2
+        assert Lookup.objects.order_by("pk").last().source == "fresh"
+
+    def test_the_escalation_text_is_there_to_copy(self, sidebar_client):
+        device = device_by_key("offline-hours")
+        html = sidebar_client.get("/embed/", {"q": device.sn}).content.decode()
+        text = re.search(r'<textarea id="escalation-text"[^>]*>(.*?)</textarea>', html, re.S)
+        assert text and str(device.dev_id) in text.group(1)
+        assert 'data-copy-target="escalation-text"' in html
