@@ -122,6 +122,19 @@ def credential(db, sandbox, sandbox_app) -> Credential:
 
 
 @pytest.fixture
+def another_region(credential, sandbox_app) -> Credential:
+    """A second enabled credential, "eu" (region de), for the same sandbox app."""
+    return Credential.objects.create(
+        name="eu",
+        region="de",
+        base_url=credential.base_url,
+        app_id=sandbox_app.app_id,
+        app_token=sandbox_app.app_token,
+        app_key=sandbox_app.app_key,
+    )
+
+
+@pytest.fixture
 def staff_client(client, staff, credential):
     """The test client signed in as support staff, with the sandbox as the default credential."""
     client.force_login(staff)

@@ -224,16 +224,8 @@ def test_a_failure_in_chinese_reads_in_chinese(client, staff, sandbox):
 
 class TestNotFoundSaysWhereItLooked:
     def test_it_names_what_was_searched_and_offers_the_other_credentials(
-        self, staff_client, credential
+        self, staff_client, credential, another_region
     ):
-        Credential.objects.create(
-            name="eu",
-            region="de",
-            base_url=credential.base_url,
-            app_id="x",
-            app_token="t",
-            app_key="k",
-        )
         Credential.objects.create(
             name="off",
             region="us",

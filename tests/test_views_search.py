@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 import pytest
 from django.contrib.auth.models import Permission, User
 
-from devices.models import Credential, Lookup
+from devices.models import Lookup
 from devices.sandbox.data import FAMILY, device_by_key
 from tests.helpers import vendor_requests
 
@@ -83,15 +83,7 @@ def test_the_reason_is_required_for_a_user_when_the_policy_says_so(staff_client,
     assert Lookup.objects.get().outcome == "invalid_input"
 
 
-def test_several_regions_give_a_choice_that_goes_into_the_link(staff_client, credential):
-    Credential.objects.create(
-        name="eu",
-        region="de",
-        base_url="https://eu.example.com",
-        app_id="x",
-        app_token="t",
-        app_key="k",
-    )
+def test_several_regions_give_a_choice_that_goes_into_the_link(staff_client, another_region):
     content = staff_client.get("/").content.decode()
     assert 'name="credential"' in content
     response = staff_client.post("/", {"q": "876ABCDEF0347", "credential": "eu"})

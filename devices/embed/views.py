@@ -86,12 +86,24 @@ def _fetched_as_a_resource(request: HttpRequest) -> bool:
     return mode is not None and mode != "navigate" and site not in ("same-origin", "none")
 
 
+def _navigations_and_own_fetches_only(view):
+    """Refuse a request another site's content makes with the sidebar's cookie (an image in a
+    customer's message), before it counts against the person's limit or looks anything up."""
+
+    @wraps(view)
+    def guarded(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if _fetched_as_a_resource(request):
+            return HttpResponse(status=403)
+        return view(request, *args, **kwargs)
+
+    return guarded
+
+
 @frameable_by_helpdesks
 @login_required(login_url="embed:login")
 @require_safe
+@_navigations_and_own_fetches_only
 def sidebar(request: HttpRequest) -> HttpResponse:
-    if _fetched_as_a_resource(request):
-        return HttpResponse(status=403)
     if not request.user.has_perm(LOOKUP_PERMISSION):
         message = _("Your account may not look up devices. Ask an admin.")
         context = _context(request, failure=ErrorPanel(_("Not allowed"), message, "", 403))
@@ -138,7 +150,7 @@ def sidebar(request: HttpRequest) -> HttpResponse:
         )
         problems = " ".join(str(m) for errors in form.errors.values() for m in errors)
         return _answer(request, form, failure=_panel(failures.INVALID_INPUT, problems))
-    return _lookup(request, form, audit)
+    return _lookup(request, form, audit, credentials=credentials)
 
 
 def _candidates(request: HttpRequest, form: forms.SearchForm) -> HttpResponse:
@@ -156,19 +168,6 @@ def _candidates(request: HttpRequest, form: forms.SearchForm) -> HttpResponse:
     return render(request, TEMPLATE, context)
 
 
-def _navigations_and_own_fetches_only(view):
-    """Refuse a request another site's content makes with the sidebar's cookie (an image in a
-    customer's message), before it counts against the person's limit or looks anything up."""
-
-    @wraps(view)
-    def guarded(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if _fetched_as_a_resource(request):
-            return HttpResponse(status=403)
-        return view(request, *args, **kwargs)
-
-    return guarded
-
-
 @lookup_required  # outermost: Django copies inner decorators' login_url over outer ones'
 @login_required(login_url="embed:login")
 @_navigations_and_own_fetches_only
@@ -180,7 +179,9 @@ def owner_list_check(request: HttpRequest, user_id: str, dev_id: str) -> HttpRes
     return row_check_answer(request, user_id, dev_id, channel=Lookup.Channel.EMBED)
 
 
-def _lookup(request: HttpRequest, form: forms.SearchForm, audit: AuditContext) -> HttpResponse:
+def _lookup(
+    request: HttpRequest, form: forms.SearchForm, audit: AuditContext, *, credentials
+) -> HttpResponse:
     data = form.cleaned_data
     kind, value = data["resolved_kind"], data["q"]
     credential = data.get("credential", "") if form.choose_credential else ""
@@ -215,7 +216,7 @@ def _lookup(request: HttpRequest, form: forms.SearchForm, audit: AuditContext) -
             now=now,
             retry_after=result.retry_after,
             # A device another region may know: the same lookup there, in the sidebar.
-            credentials=credential_services.credential_choices(),
+            credentials=credentials,
             link=sidebar_url,
         )
         return _answer(request, form, failure=panel)

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 import pytest
 from django.contrib.auth.models import Permission, User
 
-from devices.models import Credential, Lookup
+from devices.models import Lookup
 from devices.sandbox.data import FAMILY, device_by_key
 from tests.embed.conftest import sign_in_to_the_sidebar
 from tests.helpers import inject, page_text, vendor_requests
@@ -276,16 +276,8 @@ class TestSeveralPasted:
 
 
 def test_not_found_says_where_it_looked_and_retries_in_the_other_region_in_the_sidebar(
-    sidebar_client, credential, sandbox_app
+    sidebar_client, another_region
 ):
-    Credential.objects.create(
-        name="eu",
-        region="de",
-        base_url=credential.base_url,
-        app_id=sandbox_app.app_id,
-        app_token=sandbox_app.app_token,
-        app_key=sandbox_app.app_key,
-    )
 
     response = sidebar_client.get("/embed/", {"q": "876NOPE0000001", "reason": "T-9"})
 
